@@ -1,0 +1,1 @@
+//! Configuration (planlint.toml). (skeleton, being written)
