@@ -1,1 +1,208 @@
-//! (skeleton, being written)
+//! Reports: the sheets offices work from, made from plans by report scripts.
+//!
+//! `planlint report` reads plans (load → parse), normalises the unit names
+//! ([`units`]), checks the progress file against the plans ([`progress`]), runs
+//! a report script in the rules' sandbox ([`script`]) that fills a [`Sheet`],
+//! and renders the sheet as CSV ([`csv_out`]) or XLSX ([`xlsx_out`]), written
+//! atomically ([`output`]). The bundled kinds `tasks`, `units` and `score` are
+//! scripts in `rules/reports/`, embedded in the binary.
+//!
+//! One bad plan never stops the others and bad progress rows are left out:
+//! [`build`] returns the sheet of what could be used together with the
+//! diagnostics of what could not, and the caller decides the exit status.
+
+pub mod csv_out;
+pub mod document;
+pub mod output;
+pub mod progress;
+pub mod script;
+pub mod sheet;
+pub mod units;
+pub mod xlsx_out;
+
+pub use document::Document;
+pub use progress::{Progress, ProgressIssue};
+pub use script::{Kind, ReportError, ReportScript};
+pub use sheet::{Cell, Column, ColumnKind, Sheet};
+pub use units::UnitNames;
+
+use crate::model::Date;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The file formats a report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// Everything a report is made from.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The script to run (a bundled kind's, or the user's).
+    pub script: ReportScript,
+    /// The scoring scheme whose functions (`weight`…) the script may call.
+    pub scheme: ReportScript,
+    /// Plan files, in the order their rows appear.
+    pub files: Vec<PathBuf>,
+    pub progress: Option<PathBuf>,
+    pub as_of: Option<Date>,
+    pub units: UnitNames,
+}
+
+/// A report made as far as the input allowed.
+#[derive(Debug)]
+pub struct Built {
+    /// The sheet, or why the script produced none.
+    pub sheet: Result<Sheet, Failure>,
+    /// Plans that could not be read or parsed (each left out of the sheet).
+    pub file_errors: Vec<String>,
+    /// Progress rows left out of the sheet.
+    pub progress_issues: Vec<ProgressIssue>,
+}
+
+/// Why no sheet was made.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Script(#[from] ReportError),
+    #[error(transparent)]
+    Progress(#[from] progress::ProgressError),
+    #[error("no plan could be read, so there is nothing to report")]
+    NoPlans,
+}
+
+/// Reads the plans, checks the progress file and runs the script.
+pub fn build(request: &Request) -> Built {
+    let loaded: Vec<Result<(Document, Arc<str>), String>> = request
+        .files
+        .par_iter()
+        .map(|path| read_plan(path, &request.units))
+        .collect();
+    let mut documents = Vec::with_capacity(loaded.len());
+    let mut texts = Vec::with_capacity(loaded.len());
+    let mut file_errors = Vec::new();
+    for result in loaded {
+        match result {
+            Ok((d, t)) => {
+                documents.push(d);
+                texts.push(t);
+            }
+            Err(e) => file_errors.push(e),
+        }
+    }
+    document::label(&mut documents);
+    let fail = |failure: Failure, file_errors, progress_issues| Built {
+        sheet: Err(failure),
+        file_errors,
+        progress_issues,
+    };
+    if documents.is_empty() {
+        return fail(Failure::NoPlans, file_errors, Vec::new());
+    }
+    let (progress, progress_issues) = match &request.progress {
+        None => (None, Vec::new()),
+        Some(path) => match progress::read(path, &documents, &request.units, request.as_of) {
+            Ok((p, issues)) => (Some(p), issues),
+            Err(e) => return fail(e.into(), file_errors, Vec::new()),
+        },
+    };
+    let input = script::Input {
+        documents: &documents,
+        texts: &texts,
+        progress: progress.as_ref(),
+        as_of: request.as_of,
+    };
+    let sheet = script::run(&request.script, &request.scheme, &input).map_err(Failure::from);
+    Built {
+        sheet,
+        file_errors,
+        progress_issues,
+    }
+}
+
+/// Loads and parses one plan, with its unit names normalised.
+fn read_plan(path: &Path, units: &UnitNames) -> Result<(Document, Arc<str>), String> {
+    let source = crate::load::load(path).map_err(|e| e.to_string())?;
+    let plan = crate::parse::parse(&source).map_err(|e| format!("{}: {e}", path.display()))?;
+    let plan = units.normalise_plan(&plan).unwrap_or(plan);
+    Ok((
+        Document::new(path.to_owned(), Arc::new(plan)),
+        source.text.clone(),
+    ))
+}
+
+/// A rendered report and what the caller should warn about.
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// Cells cut to Excel's 32,767-character limit (XLSX only).
+    pub truncated: usize,
+}
+
+/// Renders a sheet in a format.
+pub fn render(
+    sheet: &Sheet,
+    format: Format,
+    bom: bool,
+) -> Result<Rendered, xlsx_out::XlsxWriteError> {
+    Ok(match format {
+        Format::Csv => Rendered {
+            bytes: csv_out::to_csv(sheet, csv_out::CsvOptions { bom }),
+            truncated: 0,
+        },
+        Format::Xlsx => {
+            let file = xlsx_out::to_xlsx(sheet)?;
+            Rendered {
+                bytes: file.bytes,
+                truncated: file.truncated,
+            }
+        }
+    })
+}
+
+/// The plan files under the given paths: files as given, directories walked
+/// (sorted by name, hidden entries skipped) for the formats planlint reads.
+/// A path given twice is read once.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let walk = walkdir::WalkDir::new(path)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
+            for entry in walk {
+                match entry {
+                    Ok(e) if e.file_type().is_file() && is_plan_file(e.path()) => {
+                        files.push(e.into_path())
+                    }
+                    Ok(_) => {}
+                    Err(e) => errors.push(format!("{}: {e}", path.display())),
+                }
+            }
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            errors.push(format!("{}: no such file or directory", path.display()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
+    (files, errors)
+}
+
+fn is_plan_file(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "txt" | "md" | "markdown" | "html" | "htm" | "docx"
+    )
+}
