@@ -55,10 +55,18 @@ pub fn parse_str(text: &str) -> Result<Plan, ParseError> {
 
 /// `normalized` is what the grammar reads; `display` has the same byte length
 /// and is what raw strings in the model are cut from, so they read as written.
-fn parse_with_index(normalized: &str, display: &str, index: &LineIndex) -> Result<Plan, ParseError> {
+fn parse_with_index(
+    normalized: &str,
+    display: &str,
+    index: &LineIndex,
+) -> Result<Plan, ParseError> {
     let ctx = Ctx {
         text: normalized,
-        display: if display.len() == normalized.len() { display } else { normalized },
+        display: if display.len() == normalized.len() {
+            display
+        } else {
+            normalized
+        },
         index,
     };
     let lines = read_lines(&ctx)?;
@@ -79,12 +87,21 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn span(&self, start: usize, end: usize) -> Span {
         let (line, column) = self.index.locate(self.text, start);
-        Span { start, end, line, column }
+        Span {
+            start,
+            end,
+            line,
+            column,
+        }
     }
 
     /// The text of a byte range as written in the source.
     fn raw(&self, start: usize, end: usize) -> String {
-        self.display.get(start..end).or_else(|| self.text.get(start..end)).unwrap_or("").to_string()
+        self.display
+            .get(start..end)
+            .or_else(|| self.text.get(start..end))
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -248,14 +265,22 @@ impl DatedRead {
         let mut out = String::with_capacity(raw.len() + 6);
         out.push_str(raw.get(..year_digits)?);
         out.push('年');
-        let rest_start = if self.year_mark { year_digits + '年'.len_utf8() } else { year_digits };
+        let rest_start = if self.year_mark {
+            year_digits + '年'.len_utf8()
+        } else {
+            year_digits
+        };
         let rest = raw.get(rest_start..)?;
         match (self.month_day, self.month_day_raw) {
             (Some(Some((m, _))), Some((s, e))) => {
                 let run = raw.get(s - self.start..e - self.start)?;
                 let split = m.to_string().len().min(run.len());
                 // Keep a leading zero as written (`0917` → `09月17`).
-                let split = if run.starts_with('0') && m < 10 { 2 } else { split };
+                let split = if run.starts_with('0') && m < 10 {
+                    2
+                } else {
+                    split
+                };
                 out.push_str(&run[..split]);
                 out.push('月');
                 out.push_str(&run[split..]);
@@ -298,7 +323,10 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((p, _)) => p,
         };
-        ParseError::Grammar { span: ctx.span(start + at, start + at), message: e.variant.message().to_string() }
+        ParseError::Grammar {
+            span: ctx.span(start + at, start + at),
+            message: e.variant.message().to_string(),
+        }
     })?;
     for pair in pairs.flatten() {
         let (s, e) = (start + pair.as_span().start(), start + pair.as_span().end());
@@ -327,8 +355,11 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
             }
             Rule::dated => line.dated.push(read_dated(ctx, pair, start)),
             Rule::year_range => {
-                let years: Vec<i32> =
-                    pair.into_inner().filter(|p| p.as_rule() == Rule::year).filter_map(|p| p.as_str().parse().ok()).collect();
+                let years: Vec<i32> = pair
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::year)
+                    .filter_map(|p| p.as_str().parse().ok())
+                    .collect();
                 if let [a, b] = years[..] {
                     line.year_ranges.push((a, b, s, e));
                 }
@@ -350,7 +381,8 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
     let inside: Vec<(usize, usize)> = line.brackets.iter().map(|b| (b.start, b.end)).collect();
     let outside = |s: usize| !inside.iter().any(|&(bs, be)| s >= bs && s < be);
     line.dated.retain(|d| outside(d.start));
-    line.recurring.retain(|d| d.span.is_none_or(|sp| outside(sp.start)));
+    line.recurring
+        .retain(|d| d.span.is_none_or(|sp| outside(sp.start)));
     line.targets.retain(|t| outside(t.span.start));
     if line.kind == LineKind::BracketOnly && line.brackets.is_empty() {
         line.kind = LineKind::Text;
@@ -367,12 +399,24 @@ fn read_marker(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Marker {
         Some(Rule::section_marker) => (Level::Section, inner.as_ref().and_then(numeral_in)),
         Some(Rule::subitem_marker) => (Level::Subitem, inner.as_ref().and_then(numeral_in)),
         Some(Rule::item_marker) => {
-            let digits: String = inner.as_ref().map(|p| p.as_str()).unwrap_or("").chars().filter(char::is_ascii_digit).collect();
+            let digits: String = inner
+                .as_ref()
+                .map(|p| p.as_str())
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
             (Level::Item, digits.parse().ok())
         }
         other => unreachable!("marker holds one of the four level markers, not {other:?}"),
     };
-    Marker { level, number, raw: ctx.raw(s, e).trim().to_string(), start: s, end: e }
+    Marker {
+        level,
+        number,
+        raw: ctx.raw(s, e).trim().to_string(),
+        start: s,
+        end: e,
+    }
 }
 
 fn numeral_in(pair: &Pair<Rule>) -> Option<u32> {
@@ -486,7 +530,10 @@ fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) 
             true
         }
         Rule::labelled_deadline => {
-            if let Some(dc) = clause.into_inner().find(|p| p.as_rule() == Rule::deadline_clause) {
+            if let Some(dc) = clause
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::deadline_clause)
+            {
                 b.deadline = read_deadline_clause(ctx, dc, base, true);
             }
             true
@@ -500,16 +547,26 @@ fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) 
         },
         Rule::owner_clause => {
             let pairs: Vec<Pair<Rule>> = clause.into_inner().collect();
-            let role_pair = pairs.iter().find(|p| p.as_rule() == Rule::role).expect("owner_clause ends with a role");
+            let role_pair = pairs
+                .iter()
+                .find(|p| p.as_rule() == Rule::role)
+                .expect("owner_clause ends with a role");
             let (role, wording) = match role_pair.clone().into_inner().next().map(|p| p.as_rule()) {
                 Some(Rule::role_lead) => (Role::Lead, role_pair.as_str()),
                 Some(Rule::role_coop) => (Role::Cooperate, role_pair.as_str()),
-                Some(Rule::role_joint) | Some(Rule::role_resp) => (Role::Responsible, role_pair.as_str()),
-                other => unreachable!("role is lead, joint, cooperate or responsible, not {other:?}"),
+                Some(Rule::role_joint) | Some(Rule::role_resp) => {
+                    (Role::Responsible, role_pair.as_str())
+                }
+                other => {
+                    unreachable!("role is lead, joint, cooperate or responsible, not {other:?}")
+                }
             };
             b.explicit_lead |= role == Role::Lead;
             let wording = wording.to_string();
-            for group in pairs.into_iter().filter(|p| p.as_rule() == Rule::unit_group) {
+            for group in pairs
+                .into_iter()
+                .filter(|p| p.as_rule() == Rule::unit_group)
+            {
                 read_unit_group(ctx, group, base, role, &wording, b);
             }
             true
@@ -518,7 +575,14 @@ fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) 
     }
 }
 
-fn read_unit_group(ctx: &Ctx, group: Pair<Rule>, base: usize, role: Role, wording: &str, b: &mut BracketRead) {
+fn read_unit_group(
+    ctx: &Ctx,
+    group: Pair<Rule>,
+    base: usize,
+    role: Role,
+    wording: &str,
+    b: &mut BracketRead,
+) {
     for p in group.into_inner() {
         match p.as_rule() {
             Rule::unit => {
@@ -530,7 +594,12 @@ fn read_unit_group(ctx: &Ctx, group: Pair<Rule>, base: usize, role: Role, wordin
                     continue;
                 }
                 let (us, ue) = (s + lead_trim, s + lead_trim + name.len());
-                b.owners.push(Owner { unit: name.to_string(), role, wording: wording.to_string(), span: ctx.span(us, ue) });
+                b.owners.push(Owner {
+                    unit: name.to_string(),
+                    role,
+                    wording: wording.to_string(),
+                    span: ctx.span(us, ue),
+                });
             }
             Rule::etc => b.open_ended = true,
             _ => {}
@@ -538,7 +607,12 @@ fn read_unit_group(ctx: &Ctx, group: Pair<Rule>, base: usize, role: Role, wordin
     }
 }
 
-fn read_deadline_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, labelled: bool) -> Option<Deadline> {
+fn read_deadline_clause(
+    ctx: &Ctx,
+    clause: Pair<Rule>,
+    base: usize,
+    labelled: bool,
+) -> Option<Deadline> {
     let inner = clause.into_inner().next()?;
     let (s, e) = (base + inner.as_span().start(), base + inner.as_span().end());
     match inner.as_rule() {
@@ -577,7 +651,11 @@ fn dated_deadline(ctx: &Ctx, d: &DatedRead) -> Deadline {
 }
 
 fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
-    let mut d = DatedRead { start: base + pair.as_span().start(), end: base + pair.as_span().end(), ..DatedRead::default() };
+    let mut d = DatedRead {
+        start: base + pair.as_span().start(),
+        end: base + pair.as_span().end(),
+        ..DatedRead::default()
+    };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::year => d.year = p.as_str().parse().unwrap_or(0),
@@ -594,7 +672,10 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
             Rule::done => d.done = true,
             Rule::half => d.half = Some(p.as_str() == "上半年"),
             Rule::quarter => {
-                d.quarter = p.as_str().chars().find_map(|c| cn_numeral(&c.to_string()).filter(|n| (1..=4).contains(n)))
+                d.quarter = p
+                    .as_str()
+                    .chars()
+                    .find_map(|c| cn_numeral(&c.to_string()).filter(|n| (1..=4).contains(n)))
             }
             Rule::within => d.within = true,
             _ => {}
@@ -610,7 +691,9 @@ fn split_month_day(digits: &str) -> Option<(u32, u32)> {
     let mut found = None;
     for i in 1..digits.len() {
         let (m, d) = digits.split_at(i);
-        let (Ok(mv), Ok(dv)) = (m.parse::<u32>(), d.parse::<u32>()) else { continue };
+        let (Ok(mv), Ok(dv)) = (m.parse::<u32>(), d.parse::<u32>()) else {
+            continue;
+        };
         if d.len() > 2 || m.len() > 2 || (d.starts_with('0') && d.len() == 1) {
             continue;
         }
@@ -626,7 +709,10 @@ fn split_month_day(digits: &str) -> Option<(u32, u32)> {
 
 fn read_recurring(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Deadline {
     let (s, e) = (base + pair.as_span().start(), base + pair.as_span().end());
-    let every = pair.into_inner().find(|p| p.as_rule() == Rule::every).map(|p| p.as_str().to_string());
+    let every = pair
+        .into_inner()
+        .find(|p| p.as_rule() == Rule::every)
+        .map(|p| p.as_str().to_string());
     let recurrence = match every.as_deref() {
         Some("每月") => "monthly",
         Some("每季度") => "quarterly",
@@ -672,14 +758,24 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
             (_, Some("以内") | Some("以下") | Some("之内")) => Comparator::Le,
             (_, Some("左右")) => Comparator::Approx,
             (Some("不少于" | "不低于" | "至少" | "不小于"), _) => Comparator::Ge,
-            (Some("不超过" | "不高于" | "不多于" | "不大于" | "控制在"), _) => Comparator::Le,
+            (Some("不超过" | "不高于" | "不多于" | "不大于" | "控制在"), _) => {
+                Comparator::Le
+            }
             (Some("超过" | "高于" | "多于" | "大于" | "突破"), _) => Comparator::Gt,
             (Some("低于" | "少于" | "小于" | "不足"), _) => Comparator::Lt,
             (Some("约"), _) => Comparator::Approx,
             _ => Comparator::Eq,
         }
     };
-    Target { raw: ctx.raw(s, e), value, value_max, unit, comparator, baseline, span: ctx.span(s, e) }
+    Target {
+        raw: ctx.raw(s, e),
+        value,
+        value_max,
+        unit,
+        comparator,
+        baseline,
+        span: ctx.span(s, e),
+    }
 }
 
 fn read_doc_number(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<DocNumber> {
@@ -772,7 +868,11 @@ struct Assembler<'a> {
 
 impl<'a> Assembler<'a> {
     fn new(ctx: &'a Ctx<'a>, lines: &'a [Line]) -> Self {
-        Assembler { ctx, lines, plan: Plan::default() }
+        Assembler {
+            ctx,
+            lines,
+            plan: Plan::default(),
+        }
     }
 
     fn text(&self, i: usize) -> &'a str {
@@ -787,7 +887,8 @@ impl<'a> Assembler<'a> {
     }
 
     fn has_sentence_punct(&self, i: usize) -> bool {
-        self.text(i).contains(['。', '；', ';', '！', '？', '：', ':'])
+        self.text(i)
+            .contains(['。', '；', ';', '！', '？', '：', ':'])
     }
 
     fn assemble(mut self) -> Plan {
@@ -800,7 +901,8 @@ impl<'a> Assembler<'a> {
         let body_start = title.as_ref().map_or(0, |t| t.2 + 1);
         if let Some((text, start_line, end_line)) = &title {
             let (s, e) = (self.lines[*start_line].start, self.lines[*end_line].end);
-            let lead = self.ctx.text[s..e].len() - self.ctx.text[s..e].trim_start_matches(is_space).len();
+            let lead =
+                self.ctx.text[s..e].len() - self.ctx.text[s..e].trim_start_matches(is_space).len();
             self.plan.title = Some(text.clone());
             self.plan.title_span = Some(self.ctx.span(s + lead, e));
             self.plan.period = self.period_from_title(*start_line, *end_line);
@@ -829,7 +931,12 @@ impl<'a> Assembler<'a> {
             let mut first = i;
             let mut j = i;
             for _ in 0..2 {
-                let Some(p) = (0..j).rev().find(|&k| self.lines[k].kind != LineKind::Blank) else { break };
+                let Some(p) = (0..j)
+                    .rev()
+                    .find(|&k| self.lines[k].kind != LineKind::Blank)
+                else {
+                    break;
+                };
                 if self.is_title_fragment(p) {
                     first = p;
                     j = p;
@@ -837,7 +944,10 @@ impl<'a> Assembler<'a> {
                     break;
                 }
             }
-            let joined: String = (first..=i).filter(|&k| self.lines[k].kind != LineKind::Blank).map(|k| self.text(k)).collect();
+            let joined: String = (first..=i)
+                .filter(|&k| self.lines[k].kind != LineKind::Blank)
+                .map(|k| self.text(k))
+                .collect();
             return Some((joined, first, i));
         }
         None
@@ -861,7 +971,12 @@ impl<'a> Assembler<'a> {
         for i in first..=last {
             let l = &self.lines[i];
             if let Some(&(a, b, s, e)) = l.year_ranges.first() {
-                return Some(Period { start: a.min(b), end: a.max(b), raw: self.ctx.raw(s, e), span: Some(self.ctx.span(s, e)) });
+                return Some(Period {
+                    start: a.min(b),
+                    end: a.max(b),
+                    raw: self.ctx.raw(s, e),
+                    span: Some(self.ctx.span(s, e)),
+                });
             }
         }
         for i in first..=last {
@@ -886,7 +1001,11 @@ impl<'a> Assembler<'a> {
             for d in &l.dated {
                 if d.month.is_some() && d.day.is_some() || d.month_day.is_some() {
                     let raw = self.ctx.raw(d.start, d.end);
-                    let date_end = if d.before || d.done { None } else { Some(d.end) };
+                    let date_end = if d.before || d.done {
+                        None
+                    } else {
+                        Some(d.end)
+                    };
                     if let Some(end) = date_end {
                         let _ = end;
                         self.plan.dates.push(DateMention {
@@ -914,7 +1033,10 @@ impl<'a> Assembler<'a> {
             let l = &self.lines[i];
             let d = l.dated.first()?;
             let t = self.text(i);
-            (l.dated.len() == 1 && t.len() == d.end - d.start && (d.full_date().is_some() || d.month_day.is_some())).then_some(d)
+            (l.dated.len() == 1
+                && t.len() == d.end - d.start
+                && (d.full_date().is_some() || d.month_day.is_some()))
+            .then_some(d)
         });
         let imprint = || {
             (0..n).rev().find_map(|i| {
@@ -940,15 +1062,30 @@ impl<'a> Assembler<'a> {
         // Issuer: the body named before 关于 in the notice, else the header `X文件`.
         for i in 0..body_start.min(n) {
             let t = self.text(i);
-            let rule = if t.contains("关于") { Rule::notice_line } else { Rule::header_line };
+            let rule = if t.contains("关于") {
+                Rule::notice_line
+            } else {
+                Rule::header_line
+            };
             if let Ok(mut pairs) = PlanParser::parse(rule, t) {
                 let issuer = pairs
                     .next()
                     .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::issuer))
-                    .map(|p| p.as_str().trim_matches(is_space).trim_start_matches(['【', '[']).to_string());
-                if let Some(issuer) = issuer.filter(|s| !s.is_empty() && s.chars().count() <= 40 && !s.contains(['。', '，', ','])) {
+                    .map(|p| {
+                        p.as_str()
+                            .trim_matches(is_space)
+                            .trim_start_matches(['【', '['])
+                            .to_string()
+                    });
+                if let Some(issuer) = issuer.filter(|s| {
+                    !s.is_empty() && s.chars().count() <= 40 && !s.contains(['。', '，', ','])
+                }) {
                     // Drop a leading tag like `【地方】(2020)`.
-                    let issuer = issuer.rsplit([')', '）', '】']).next().unwrap_or(&issuer).to_string();
+                    let issuer = issuer
+                        .rsplit([')', '）', '】'])
+                        .next()
+                        .unwrap_or(&issuer)
+                        .to_string();
                     if !issuer.is_empty() {
                         self.plan.issuer = Some(issuer);
                         break;
@@ -980,7 +1117,10 @@ impl<'a> Assembler<'a> {
                 }
             }
         }
-        count.into_iter().max_by_key(|&(level, (brackets, items))| (brackets, items, level)).map(|(l, _)| l)
+        count
+            .into_iter()
+            .max_by_key(|&(level, (brackets, items))| (brackets, items, level))
+            .map(|(l, _)| l)
     }
 
     fn structure(&mut self, body_start: usize) {
@@ -1032,7 +1172,9 @@ impl<'a> Assembler<'a> {
                         Role2::Task => {
                             let t = self.start_task(&m, i, &mut first_leads);
                             bracket_style += usize::from(t.bracket.is_some());
-                            absorbing = !self.ends_sentence(i) || self.lines[i].chars - m.raw.chars().count() <= 40 && !self.has_sentence_punct(i);
+                            absorbing = !self.ends_sentence(i)
+                                || self.lines[i].chars - m.raw.chars().count() <= 40
+                                    && !self.has_sentence_punct(i);
                             current_task = Some(self.push_task(t));
                         }
                         Role2::SubPoint => {
@@ -1088,7 +1230,10 @@ impl<'a> Assembler<'a> {
     fn is_closing_line(&self, i: usize) -> bool {
         let l = &self.lines[i];
         let t = self.text(i);
-        (l.dated.iter().any(|d| d.full_date().is_some() || d.month_day.is_some()) && l.chars <= 40)
+        (l.dated
+            .iter()
+            .any(|d| d.full_date().is_some() || d.month_day.is_some())
+            && l.chars <= 40)
             || PlanParser::parse(Rule::imprint_line, t).is_ok()
             || (t.starts_with(['（', '(']) && t.ends_with(['）', ')']) && l.chars <= 20)
     }
@@ -1104,7 +1249,9 @@ impl<'a> Assembler<'a> {
                 && l.chars <= 30
                 && l.brackets.is_empty()
                 && l.doc_numbers.is_empty()
-                && l.dated.iter().all(|d| d.full_date().is_none() && d.month_day.is_none())
+                && l.dated
+                    .iter()
+                    .all(|d| d.full_date().is_none() && d.month_day.is_none())
                 && !t.contains(['。', '；', ';', '：', ':', '！', '？', '《', '（', '('])
                 && !self.is_closing_line(k)
         };
@@ -1114,7 +1261,10 @@ impl<'a> Assembler<'a> {
         // A heading broken over two lines: the first part ends with a comma, or
         // the second part directly follows and itself heads something.
         let mut last = i;
-        if i + 1 < self.lines.len() && fits(i + 1) && (self.text(i).ends_with(['，', ',']) || self.text(i).chars().count() <= 15) {
+        if i + 1 < self.lines.len()
+            && fits(i + 1)
+            && (self.text(i).ends_with(['，', ',']) || self.text(i).chars().count() <= 15)
+        {
             last = i + 1;
         }
         let next = (last + 1..self.lines.len()).find(|&k| self.lines[k].kind != LineKind::Blank)?;
@@ -1130,7 +1280,13 @@ impl<'a> Assembler<'a> {
 
     fn open_chapter(&mut self, m: Option<&Marker>, first: usize, last: usize) {
         let (start, title) = match m {
-            Some(m) => (m.start, self.ctx.raw(m.end, self.lines[first].end).trim_matches(is_space).to_string()),
+            Some(m) => (
+                m.start,
+                self.ctx
+                    .raw(m.end, self.lines[first].end)
+                    .trim_matches(is_space)
+                    .to_string(),
+            ),
             None => {
                 let s = self.lines[first].start + self.leading_space(first);
                 let title: String = (first..=last).map(|k| self.text(k)).collect();
@@ -1176,7 +1332,12 @@ impl<'a> Assembler<'a> {
     fn open_section(&mut self, m: &Marker, i: usize) {
         let c = self.ensure_chapter();
         let l = &self.lines[i];
-        let title = self.ctx.raw(m.end, l.end).trim_matches(is_space).to_string();
+        let line_text = self.ctx.raw(m.end, l.end);
+        let title = line_text
+            .split_once('。')
+            .map_or(line_text.as_str(), |(head, _)| head)
+            .trim_matches(is_space)
+            .to_string();
         let chapter = &mut self.plan.chapters[c];
         let index = chapter.sections.len();
         chapter.sections.push(Section {
@@ -1192,7 +1353,9 @@ impl<'a> Assembler<'a> {
     /// A paragraph of a chapter outside its tasks: the chapter's goal when it
     /// sets a target year or quantities before the first task.
     fn chapter_text(&mut self, i: usize) {
-        let Some(c) = self.plan.chapters.len().checked_sub(1) else { return };
+        let Some(c) = self.plan.chapters.len().checked_sub(1) else {
+            return;
+        };
         let chapter = &self.plan.chapters[c];
         if chapter.goal.is_some() || !chapter.tasks.is_empty() || !chapter.sections.is_empty() {
             return;
@@ -1204,7 +1367,11 @@ impl<'a> Assembler<'a> {
         let s = l.start + self.leading_space(i);
         let goal = Goal {
             year: l.goal_years.first().map(|g| g.0),
-            text: self.ctx.raw(s, l.end).trim_end_matches(is_space).to_string(),
+            text: self
+                .ctx
+                .raw(s, l.end)
+                .trim_end_matches(is_space)
+                .to_string(),
             targets: l.targets.clone(),
             span: self.ctx.span(s, l.end),
         };
@@ -1295,11 +1462,20 @@ impl<'a> Assembler<'a> {
         for b in &l.brackets {
             self.apply_bracket(task, b, first_leads);
         }
-        task.targets.extend(l.targets.iter().filter(|t| t.span.start >= from).cloned());
+        task.targets
+            .extend(l.targets.iter().filter(|t| t.span.start >= from).cloned());
         if task.deadline.kind == DeadlineKind::None {
-            if let Some(d) = l.dated.iter().find(|d| d.start >= from && d.is_text_deadline()) {
+            if let Some(d) = l
+                .dated
+                .iter()
+                .find(|d| d.start >= from && d.is_text_deadline())
+            {
                 task.deadline = dated_deadline(self.ctx, d);
-            } else if let Some(r) = l.recurring.iter().find(|r| r.span.is_some_and(|s| s.start >= from)) {
+            } else if let Some(r) = l
+                .recurring
+                .iter()
+                .find(|r| r.span.is_some_and(|s| s.start >= from))
+            {
                 task.deadline = r.clone();
             }
         }
@@ -1341,8 +1517,12 @@ impl<'a> Assembler<'a> {
                 existing.open_ended |= b.open_ended;
             }
             None => {
-                task.bracket =
-                    Some(Bracket { raw, span: self.ctx.span(b.start, b.end), first_leads: *first_leads, open_ended: b.open_ended })
+                task.bracket = Some(Bracket {
+                    raw,
+                    span: self.ctx.span(b.start, b.end),
+                    first_leads: *first_leads,
+                    open_ended: b.open_ended,
+                })
             }
         }
     }
@@ -1352,10 +1532,15 @@ impl<'a> Assembler<'a> {
         // A heading of its own (`（三）完善侵权赔偿制度` + paragraph), or a short
         // first sentence that names the task (`深化…执法协调机制。充分…`).
         let first_line = task.text.lines().next().unwrap_or("");
-        if task.text.contains('\n') && !first_line.ends_with(['。', '；', ';']) && first_line.chars().count() <= 40 {
+        if task.text.contains('\n')
+            && !first_line.ends_with(['。', '；', ';'])
+            && first_line.chars().count() <= 40
+        {
             task.title = Some(first_line.trim_end_matches(['，', ',']).to_string());
         } else if let Some((head, rest)) = first_line.split_once('。') {
-            if !rest.trim().is_empty() && head.chars().count() <= 40 && !head.contains(['，', ',', '；', ';']) {
+            let short = head.chars().count() <= 20
+                || (head.chars().count() <= 40 && !head.contains(['，', ',', '；', ';']));
+            if !rest.trim().is_empty() && short {
                 task.title = Some(head.to_string());
             }
         }
@@ -1367,7 +1552,13 @@ impl<'a> Assembler<'a> {
         for task in &self.plan.tasks {
             for o in &task.owners {
                 let u = *by_name.entry(o.unit.clone()).or_insert_with(|| {
-                    units.push(Unit { name: o.unit.clone(), tasks: Vec::new(), lead: 0, responsible: 0, cooperate: 0 });
+                    units.push(Unit {
+                        name: o.unit.clone(),
+                        tasks: Vec::new(),
+                        lead: 0,
+                        responsible: 0,
+                        cooperate: 0,
+                    });
                     units.len() - 1
                 });
                 let unit = &mut units[u];
@@ -1387,7 +1578,8 @@ impl<'a> Assembler<'a> {
     // ── Task tables (任务分工表): tab-separated rows, as .docx tables load ──
 
     fn find_table(&self, body_start: usize) -> Option<usize> {
-        (body_start..self.lines.len()).find(|&i| self.lines[i].kind == LineKind::TableRow && self.table_columns(i).is_some())
+        (body_start..self.lines.len())
+            .find(|&i| self.lines[i].kind == LineKind::TableRow && self.table_columns(i).is_some())
     }
 
     /// Reads a header row: which column holds the number, the task, the owners
@@ -1400,9 +1592,15 @@ impl<'a> Assembler<'a> {
             if cell.is_empty() {
                 continue;
             }
-            if PlanParser::parse(Rule::owner_label, cell).is_ok_and(|p| p.as_str() == cell || cell.len() <= 12) {
+            if PlanParser::parse(Rule::owner_label, cell)
+                .is_ok_and(|p| p.as_str() == cell || cell.len() <= 12)
+            {
                 if let Ok(mut p) = PlanParser::parse(Rule::owner_label, cell) {
-                    let role = match p.next().and_then(|p| p.into_inner().next()).map(|p| p.as_rule()) {
+                    let role = match p
+                        .next()
+                        .and_then(|p| p.into_inner().next())
+                        .map(|p| p.as_rule())
+                    {
                         Some(Rule::lead_label) => Role::Lead,
                         Some(Rule::coop_label) => Role::Cooperate,
                         _ => Role::Responsible,
@@ -1415,11 +1613,16 @@ impl<'a> Assembler<'a> {
                 cols.deadline = Some(k);
             } else if cell.contains("序号") || cell == "编号" {
                 cols.number = Some(k);
-            } else if cell.contains("任务") || cell.contains("内容") || cell.contains("措施") || cell.contains("事项") {
+            } else if cell.contains("任务")
+                || cell.contains("内容")
+                || cell.contains("措施")
+                || cell.contains("事项")
+            {
                 cols.task.get_or_insert(k);
             }
         }
-        (cols.task.is_some() && (!cols.owners.is_empty() || cols.deadline.is_some())).then_some(cols)
+        (cols.task.is_some() && (!cols.owners.is_empty() || cols.deadline.is_some()))
+            .then_some(cols)
     }
 
     fn table_task(&self, i: usize, cols: &TableColumns, first_leads: &mut bool) -> Option<Task> {
@@ -1431,7 +1634,11 @@ impl<'a> Assembler<'a> {
             return None;
         }
         let number = match cols.number.and_then(cell) {
-            Some((s, e)) => self.ctx.text[s..e].trim_matches(is_space).trim_end_matches(['.', '．', '、']).parse().ok()?,
+            Some((s, e)) => self.ctx.text[s..e]
+                .trim_matches(is_space)
+                .trim_end_matches(['.', '．', '、'])
+                .parse()
+                .ok()?,
             None => self.plan.tasks.len() as u32 + 1,
         };
         let chapter = self.plan.chapters.len().checked_sub(1);
@@ -1440,14 +1647,23 @@ impl<'a> Assembler<'a> {
             number,
             marker: number.to_string(),
             level: Level::Row,
-            path: chapter.map(|c| self.plan.chapters[c].marker.clone().unwrap_or_default()).into_iter().chain([number.to_string()]).collect(),
+            path: chapter
+                .map(|c| self.plan.chapters[c].marker.clone().unwrap_or_default())
+                .into_iter()
+                .chain([number.to_string()])
+                .collect(),
             chapter,
             section: None,
             title: None,
             text,
             owners: Vec::new(),
             deadline: Deadline::default(),
-            targets: l.targets.iter().filter(|t| t.span.start >= ts && t.span.end <= te).cloned().collect(),
+            targets: l
+                .targets
+                .iter()
+                .filter(|t| t.span.start >= ts && t.span.end <= te)
+                .cloned()
+                .collect(),
             bracket: None,
             span: self.ctx.span(l.start + self.leading_space(i), l.end),
         };
@@ -1473,7 +1689,10 @@ impl<'a> Assembler<'a> {
         if let Some((s, e)) = cols.deadline.and_then(cell) {
             let src = &self.ctx.text[s..e];
             if let Ok(mut pairs) = PlanParser::parse(Rule::cell_deadline, src) {
-                if let Some(dc) = pairs.next().and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::deadline_clause)) {
+                if let Some(dc) = pairs.next().and_then(|p| {
+                    p.into_inner()
+                        .find(|p| p.as_rule() == Rule::deadline_clause)
+                }) {
                     b.deadline = read_deadline_clause(self.ctx, dc, s, true);
                 }
             }

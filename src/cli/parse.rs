@@ -44,9 +44,11 @@ pub fn run(args: ParseArgs) -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     for path in &args.paths {
-        let result = load::load(path).map_err(|e| e.to_string()).and_then(|source| {
-            parse::parse(&source).map_err(|e| format!("{}: {e}", path.display()))
-        });
+        let result = load::load(path)
+            .map_err(|e| e.to_string())
+            .and_then(|source| {
+                parse::parse(&source).map_err(|e| format!("{}: {e}", path.display()))
+            });
         match result {
             Ok(plan) => match args.format {
                 ParseFormat::Outline => {
@@ -66,31 +68,71 @@ pub fn run(args: ParseArgs) -> ExitCode {
         let json = if args.paths.len() == 1 {
             models.first().map(|(_, p)| serde_json::to_string_pretty(p))
         } else {
-            let files: Vec<_> = models.iter().map(|(f, p)| serde_json::json!({ "file": f, "plan": p })).collect();
+            let files: Vec<_> = models
+                .iter()
+                .map(|(f, p)| serde_json::json!({ "file": f, "plan": p }))
+                .collect();
             Some(serde_json::to_string_pretty(&files))
         };
         if let Some(Ok(json)) = json {
             let _ = writeln!(out, "{json}");
         }
     }
-    ExitCode::from(if failed { super::EXIT_FAILURE } else { super::EXIT_OK })
+    ExitCode::from(if failed {
+        super::EXIT_FAILURE
+    } else {
+        super::EXIT_OK
+    })
 }
 
 /// The outline of a plan, as `planlint parse` prints it.
 pub fn write_outline(out: &mut dyn Write, name: &str, plan: &Plan) -> io::Result<()> {
     writeln!(out, "{name}")?;
-    writeln!(out, "  title:      {}", plan.title.as_deref().unwrap_or("-"))?;
-    writeln!(out, "  issuer:     {}", plan.issuer.as_deref().unwrap_or("-"))?;
-    writeln!(out, "  doc number: {}", plan.doc_number.as_ref().map_or("-", |d| d.raw.as_str()))?;
-    writeln!(out, "  issued:     {}", plan.issued.map_or("-".to_string(), |d| d.to_string()))?;
-    writeln!(out, "  period:     {}", plan.period.as_ref().map_or("-".to_string(), |p| format!("{}–{}", p.start, p.end)))?;
-    writeln!(out, "  {} chapters, {} tasks, {} units", plan.chapters.len(), plan.tasks.len(), plan.units.len())?;
+    writeln!(
+        out,
+        "  title:      {}",
+        plan.title.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "  issuer:     {}",
+        plan.issuer.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "  doc number: {}",
+        plan.doc_number.as_ref().map_or("-", |d| d.raw.as_str())
+    )?;
+    writeln!(
+        out,
+        "  issued:     {}",
+        plan.issued.map_or("-".to_string(), |d| d.to_string())
+    )?;
+    writeln!(
+        out,
+        "  period:     {}",
+        plan.period
+            .as_ref()
+            .map_or("-".to_string(), |p| format!("{}–{}", p.start, p.end))
+    )?;
+    writeln!(
+        out,
+        "  {} chapters, {} tasks, {} units",
+        plan.chapters.len(),
+        plan.tasks.len(),
+        plan.units.len()
+    )?;
     let mut printed = vec![false; plan.tasks.len()];
     for ch in &plan.chapters {
         writeln!(out, "{}{}", ch.marker.as_deref().unwrap_or("· "), ch.title)?;
         if let Some(goal) = &ch.goal {
             let targets: Vec<&str> = goal.targets.iter().map(|t| t.raw.as_str()).collect();
-            writeln!(out, "    goal {}: {}", goal.year.map_or("-".to_string(), |y| y.to_string()), targets.join(" / "))?;
+            writeln!(
+                out,
+                "    goal {}: {}",
+                goal.year.map_or("-".to_string(), |y| y.to_string()),
+                targets.join(" / ")
+            )?;
         }
         for &t in &ch.tasks {
             write_task(out, plan, t)?;
@@ -108,10 +150,25 @@ pub fn write_outline(out: &mut dyn Write, name: &str, plan: &Plan) -> io::Result
 
 fn write_task(out: &mut dyn Write, plan: &Plan, t: usize) -> io::Result<()> {
     let task = &plan.tasks[t];
-    let head: String = task.title.clone().unwrap_or_else(|| task.text.chars().take(24).collect());
-    writeln!(out, "  {} {} [{}:{}]", task.path.join(" "), head, task.span.line, task.span.column)?;
+    let head: String = task
+        .title
+        .clone()
+        .unwrap_or_else(|| task.text.chars().take(24).collect());
+    writeln!(
+        out,
+        "  {} {} [{}:{}]",
+        task.path.join(" "),
+        head,
+        task.span.line,
+        task.span.column
+    )?;
     for role in [Role::Lead, Role::Responsible, Role::Cooperate] {
-        let units: Vec<&str> = task.owners.iter().filter(|o| o.role == role).map(|o| o.unit.as_str()).collect();
+        let units: Vec<&str> = task
+            .owners
+            .iter()
+            .filter(|o| o.role == role)
+            .map(|o| o.unit.as_str())
+            .collect();
         if !units.is_empty() {
             writeln!(out, "      {:<11} {}", role.as_str(), units.join("、"))?;
         }
@@ -120,10 +177,22 @@ fn write_task(out: &mut dyn Write, plan: &Plan, t: usize) -> io::Result<()> {
     if d.kind != DeadlineKind::None {
         let date = d.date.map_or(String::new(), |d| format!(" → {d}"));
         let damaged = if d.damaged { " (damaged)" } else { "" };
-        writeln!(out, "      {:<11} {}{date}{damaged}", d.kind.as_str(), d.raw.as_deref().unwrap_or(""))?;
+        writeln!(
+            out,
+            "      {:<11} {}{date}{damaged}",
+            d.kind.as_str(),
+            d.raw.as_deref().unwrap_or("")
+        )?;
     }
     for target in &task.targets {
-        writeln!(out, "      target      {} ({} {} {})", target.raw, target.comparator.as_str(), target.value, target.unit)?;
+        writeln!(
+            out,
+            "      target      {} ({} {} {})",
+            target.raw,
+            target.comparator.as_str(),
+            target.value,
+            target.unit
+        )?;
     }
     Ok(())
 }
