@@ -54,8 +54,8 @@ pub struct ReportArgs {
     /// Chinese; other tools may not want it).
     #[arg(long)]
     pub no_bom: bool,
-    /// The configuration file whose `[units]` aliases merge unit names
-    /// (default: ./planlint.toml if there is one).
+    /// The configuration whose `[units]` aliases merge unit names (default:
+    /// the nearest planlint.toml in the current folder or above).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -197,79 +197,55 @@ fn split_kind(args: &ReportArgs) -> Result<(Option<Kind>, Vec<PathBuf>), String>
     }
 }
 
-/// The `[units]` aliases of the configuration (alias → canonical name).
+/// The `[units]` aliases of the configuration (alias → canonical name): the
+/// file given with --config, else the nearest `planlint.toml` in the current
+/// folder or above it (one sheet spans many plans, so one configuration
+/// serves them all), else none.
 ///
-/// The table maps a canonical name to its other names, or gives them in an
-/// array of tables:
+/// The table is the one `planlint check` reads:
 ///
 /// ```toml
 /// [units]
-/// "市知识产权局" = ["天津市知识产权局"]
-/// # or
-/// [[units]]
-/// name = "市知识产权局"
-/// aliases = ["天津市知识产权局"]
+/// registry = ["市知识产权局"]
+/// [units.aliases]
+/// "天津市知识产权局" = "市知识产权局"
 /// ```
 fn unit_aliases(config: Option<&Path>) -> Result<BTreeMap<String, String>, String> {
-    let (path, must_exist) = match config {
-        Some(p) => (p.to_owned(), true),
-        None => (PathBuf::from("planlint.toml"), false),
+    let path = match config {
+        Some(p) => p.to_owned(),
+        None => match std::env::current_dir().ok().and_then(|d| find_config(&d)) {
+            Some(p) => p,
+            None => return Ok(BTreeMap::new()),
+        },
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(BTreeMap::new())
-        }
-        Err(e) => {
-            return Err(format!(
-                "{}: cannot read the configuration: {e}",
-                path.display()
-            ))
-        }
-    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
     let table: toml::Table = text
         .parse()
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    let bad = |what: &str| format!("{}: [units.aliases]: {what}", path.display());
     let mut aliases = BTreeMap::new();
-    let bad = |what: &str| format!("{}: [units]: {what}", path.display());
-    let mut add = |name: &str, list: &toml::Value| -> Result<(), String> {
-        let list = list
-            .as_array()
-            .ok_or_else(|| bad(&format!("the aliases of {name} must be a list of names")))?;
-        for alias in list {
-            let alias = alias
-                .as_str()
-                .ok_or_else(|| bad(&format!("an alias of {name} is not a string")))?;
-            aliases.insert(alias.to_string(), name.to_string());
-        }
-        Ok(())
+    let Some(units) = table.get("units") else {
+        return Ok(aliases);
     };
-    match table.get("units") {
-        None => {}
-        Some(toml::Value::Table(units)) => {
-            for (name, value) in units {
-                match value {
-                    toml::Value::Table(t) => {
-                        if let Some(list) = t.get("aliases") {
-                            add(name, list)?;
-                        }
-                    }
-                    other => add(name, other)?,
-                }
-            }
-        }
-        Some(toml::Value::Array(units)) => {
-            for unit in units {
-                let name = unit
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .ok_or_else(|| bad("each [[units]] needs a name"))?;
-                if let Some(list) = unit.get("aliases") {
-                    add(name, list)?;
-                }
-            }
-        }
-        Some(_) => return Err(bad("must be a table or an array of tables")),
+    let Some(list) = units.get("aliases") else {
+        return Ok(aliases);
+    };
+    let list = list
+        .as_table()
+        .ok_or_else(|| bad("must be a table of \"alias\" = \"unit\""))?;
+    for (alias, unit) in list {
+        let unit = unit
+            .as_str()
+            .ok_or_else(|| bad(&format!("the unit of alias {alias} must be a string")))?;
+        aliases.insert(alias.trim().to_string(), unit.trim().to_string());
     }
     Ok(aliases)
+}
+
+/// The nearest `planlint.toml` in `dir` or above it.
+fn find_config(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join("planlint.toml"))
+        .find(|p| p.is_file())
 }

@@ -213,9 +213,12 @@ pub fn parse(
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
+    let mut lines = LineCounter::new(&text);
     let csv_error = |e: csv::Error| ProgressError::Csv {
         path: path.to_owned(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: e
+            .position()
+            .map_or(0, |p| LineCounter::new(&text).line_at(p.byte())),
         message: e.to_string(),
     };
     let header = loop {
@@ -260,7 +263,7 @@ pub fn parse(
         if record.iter().all(|c| c.is_empty()) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
         let row = Row {
             line,
@@ -274,6 +277,54 @@ pub fn parse(
         checker.check(row);
     }
     Ok((checker.progress, checker.issues))
+}
+
+/// Line numbers of CSV records. The csv crate's own `Position::line` is one
+/// short for every record after a CRLF (what Excel writes), so lines are
+/// counted here from the record's byte offset, which points at the end of the
+/// previous record's terminator.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> LineCounter<'t> {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the record starting at `byte`; offsets must come in
+    /// increasing order (they do: records are read in order).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.byte {
+            *self = LineCounter::new_bytes(self.text);
+        }
+        self.line += self.text[self.byte..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.byte = start;
+        self.line
+    }
+
+    fn new_bytes(text: &'t [u8]) -> LineCounter<'t> {
+        LineCounter {
+            text,
+            byte: 0,
+            line: 1,
+        }
+    }
 }
 
 /// BOM, then UTF-8, then GB18030 (what Excel saves a CSV as on a Chinese
@@ -600,6 +651,21 @@ mod tests {
             closest("已完", &["已完成", "推进中", "未启动"]),
             Some("已完成")
         );
+    }
+
+    #[test]
+    fn line_numbers_survive_crlf_and_quoted_newlines() {
+        let text = "a,b\r\n1,2\r\n\"x\ny\",2\r\n\r\n3,4\r\n";
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut lines = LineCounter::new(text);
+        let found: Vec<u64> = reader
+            .records()
+            .map(|r| lines.line_at(r.unwrap().position().unwrap().byte()))
+            .collect();
+        assert_eq!(found, [1, 2, 3, 6]);
     }
 
     #[test]
