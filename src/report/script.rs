@@ -27,6 +27,7 @@ use crate::model::Date;
 use crate::script::{self, Doc, FailureKind, Limits, PlanRef, ScriptError};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext, Scope, AST, INT};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -175,12 +176,26 @@ pub fn run(
     }
     ast = ast.merge(&main);
 
+    // Which file defines each function, for errors raised inside one: the
+    // merged script has lost the files apart (rhai keeps one source per AST).
+    let mut defined_in: HashMap<String, &str> = HashMap::new();
+    let layers = [
+        Some((&roles, &ReportScript::roles().name)),
+        scheme_ast.as_ref().map(|a| (a, &scheme.name)),
+        Some((&main, &script.name)),
+    ];
+    for (layer, name) in layers.into_iter().flatten() {
+        for f in layer.iter_functions() {
+            defined_in.insert(f.name.to_string(), name.as_str());
+        }
+    }
+
     let mut scope = scope;
     engine.run_ast_with_scope(&mut scope, &ast).map_err(|e| {
         let error = eval_error(&e);
-        // An error raised inside a function that came from the role mapping or
-        // the scheme is reported against the file it is written in.
-        let script = e_source(&e).unwrap_or_else(|| script.name.clone());
+        let script = function_at_fault(&e)
+            .and_then(|f| defined_in.get(f))
+            .map_or_else(|| script.name.clone(), |s| s.to_string());
         ReportError::Script { script, error }
     })?;
     let builder = scope
@@ -452,18 +467,20 @@ fn cell(value: Dynamic, kind: ColumnKind) -> Cell {
     }
 }
 
-/// The script an error came from, when rhai knows (an error in a function of
-/// `roles.rhai` carries that source).
-fn e_source(err: &EvalAltResult) -> Option<String> {
+/// The function whose code the error's position lies in, `None` for the
+/// top level: the innermost function when the error has a place of its own,
+/// else the one that made the failing call.
+fn function_at_fault(err: &EvalAltResult) -> Option<&str> {
+    let mut chain = Vec::new();
     let mut err = err;
-    let mut source = None;
-    while let EvalAltResult::ErrorInFunctionCall(_, src, inner, _) = err {
-        if !src.is_empty() {
-            source = Some(src.clone());
-        }
+    while let EvalAltResult::ErrorInFunctionCall(name, _, inner, _) = err {
+        chain.push(name.as_str());
         err = inner;
     }
-    source
+    if err.position().is_none() {
+        chain.pop();
+    }
+    chain.last().copied()
 }
 
 // The two conversions below mirror `ScriptError::from_parse`/`from_eval` of
