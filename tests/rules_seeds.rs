@@ -9,9 +9,15 @@ use std::sync::Arc;
 
 fn seed(prefix: &str) -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
-    paths.into_iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix)).unwrap()
+    paths
+        .into_iter()
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap()
 }
 
 /// One line per finding, with the text it points at.
@@ -20,9 +26,18 @@ fn render(findings: &[Finding], text: &str) -> String {
     for f in findings {
         let task = f.task.map_or(String::new(), |t| format!(" [task {t}]"));
         let under: String = text[f.span.start..f.span.end].chars().take(24).collect();
-        let _ = write!(out, "{}:{} {} {}{}: {}  «{}»", f.span.line, f.span.column, f.severity, f.rule, task, f.message, under);
+        let _ = write!(
+            out,
+            "{}:{} {} {}{}: {}  «{}»",
+            f.span.line, f.span.column, f.severity, f.rule, task, f.message, under
+        );
         if let Some(fix) = &f.fix {
-            let _ = write!(out, "  {} «{}»", if fix.certain { "fix" } else { "suggestion" }, fix.replacement);
+            let _ = write!(
+                out,
+                "  {} «{}»",
+                if fix.certain { "fix" } else { "suggestion" },
+                fix.replacement
+            );
         }
         out.push('\n');
     }
