@@ -65,7 +65,9 @@ impl UnitRegistry {
 
     /// The canonical name `name` stands for, if it is known.
     pub fn canonical(&self, name: &str) -> Option<&str> {
-        self.index.get(name.trim()).map(|&i| self.units[i].name.as_str())
+        self.index
+            .get(name.trim())
+            .map(|&i| self.units[i].name.as_str())
     }
 
     /// The canonical name of the known unit whose name or alias is closest to
@@ -77,11 +79,12 @@ impl UnitRegistry {
         for (i, unit) in self.units.iter().enumerate() {
             for candidate in std::iter::once(&unit.name).chain(&unit.aliases) {
                 let score = strsim::normalized_levenshtein(name, candidate);
-                if best.map_or(true, |(s, _, _)| score > s) {
+                if best.is_none_or(|(s, _, _)| score > s) {
                     best = Some((score, i, unit.name.as_str()));
                 }
             }
         }
-        best.filter(|(score, _, _)| *score >= MIN_SIMILARITY).map(|(_, _, n)| n)
+        best.filter(|(score, _, _)| *score >= MIN_SIMILARITY)
+            .map(|(_, _, n)| n)
     }
 }
