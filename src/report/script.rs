@@ -12,7 +12,9 @@
 //! - `as_of`: the `--as-of` date (a `Date`, comparable with deadlines), or `()`;
 //! - `sheet`: where it writes: `sheet.title = "…"`, `sheet.columns([...])`
 //!   (names, or maps `#{name, kind, width}` with kind `text`, `number`, `date`),
-//!   then `sheet.row([...])` once per row.
+//!   then `sheet.row([...])` once per row;
+//! - `groups()`: a collection of items under keys ([`Groups`]), for gathering
+//!   rows per unit over many plans in linear time.
 //!
 //! Before the script, the functions of `rules/reports/roles.rhai` (which column a
 //! task's owner goes in) and of the scoring scheme (`weight(role)`, …) are
@@ -274,6 +276,42 @@ pub struct PlanEntry {
 #[derive(Debug, Clone)]
 pub struct ProgressRef(Arc<Progress>);
 
+/// `groups()`: items collected under keys, keys kept in first-seen order.
+///
+/// Scripts that gather rows per unit over many plans need a large collection,
+/// and rhai re-measures an array or map after every change to enforce the size
+/// limits, which makes `units[u].rows.push(x)` quadratic: 2,000 plans took
+/// minutes. A host type is not re-measured; what goes in it is counted in
+/// operations, which the engine limits.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    keys: Vec<String>,
+    index: HashMap<String, usize>,
+    items: Vec<Array>,
+}
+
+impl Groups {
+    fn add(&mut self, key: &str, item: Dynamic) {
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.keys.push(key.to_string());
+                self.items.push(Array::new());
+                self.index.insert(key.to_string(), self.items.len() - 1);
+                self.items.len() - 1
+            }
+        };
+        self.items[i].push(item);
+    }
+
+    fn items(&self, key: &str) -> Array {
+        self.index
+            .get(key)
+            .map(|&i| self.items[i].clone())
+            .unwrap_or_default()
+    }
+}
+
 /// `sheet`: the sheet a script fills.
 #[derive(Debug, Clone, Default)]
 pub struct SheetBuilder {
@@ -329,6 +367,25 @@ fn register(engine: &mut Engine) {
         )
         .register_get("len", |p: &mut ProgressRef| p.0.entries.len() as INT)
         .register_get("file", |p: &mut ProgressRef| p.0.path.display().to_string());
+
+    engine
+        .register_type_with_name::<Groups>("Groups")
+        .register_fn("groups", Groups::default)
+        .register_fn("add", |g: &mut Groups, key: &str, item: Dynamic| {
+            g.add(key, item)
+        })
+        .register_fn("keys", |g: &mut Groups| -> Array {
+            g.keys.iter().map(|k| k.as_str().into()).collect()
+        })
+        .register_fn("items", |g: &mut Groups, key: &str| g.items(key))
+        .register_fn("contains", |g: &mut Groups, key: &str| {
+            g.index.contains_key(key)
+        })
+        .register_get("len", |g: &mut Groups| g.keys.len() as INT)
+        .register_fn("to_string", |g: &mut Groups| {
+            format!("[{} groups]", g.keys.len())
+        })
+        .register_fn("to_debug", |g: &mut Groups| format!("Groups({:?})", g.keys));
 
     engine
         .register_type_with_name::<SheetBuilder>("Sheet")
