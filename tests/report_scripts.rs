@@ -438,3 +438,34 @@ fn a_script_may_redefine_the_role_mapping() {
     assert_eq!(cell(&sheet, 6, "牵头单位"), "乙委、丁厅");
     assert_eq!(cell(&sheet, 6, "责任单位"), "");
 }
+
+#[test]
+fn groups_keep_keys_in_first_seen_order() {
+    let docs = documents(vec![mini()], &UnitNames::default());
+    let sheet = run(
+        &user(
+            r#"
+let g = groups();
+g.add("乙", 1);
+g.add("甲", 2);
+g.add("乙", 3);
+sheet.columns(["key", "items", #{ name: "n", kind: "number" }]);
+for k in g.keys() { sheet.row([k, g.items(k), g.items(k).len()]); }
+sheet.row(["丙" in g, g.items("丙"), g.len]);
+"#,
+        ),
+        &docs,
+        None,
+        None,
+    )
+    .unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .map(|r| r.iter().map(Cell::display).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [["乙", "1、3", "2"], ["甲", "2", "1"], ["false", "", "2"]]
+    );
+}
