@@ -61,6 +61,7 @@ fn parse_with_index(
     index: &LineIndex,
 ) -> Result<Plan, ParseError> {
     let ctx = Ctx {
+        cursor: std::cell::Cell::new((0, 1, 1)),
         text: normalized,
         display: if display.len() == normalized.len() {
             display
@@ -82,11 +83,27 @@ struct Ctx<'a> {
     text: &'a str,
     display: &'a str,
     index: &'a LineIndex,
+    /// The last place located: `(byte offset, line, column)`. Spans come in
+    /// document order, so counting characters on from the last one keeps a
+    /// line with 10,000 units linear instead of recounting from its start.
+    cursor: std::cell::Cell<(usize, u32, u32)>,
 }
 
 impl Ctx<'_> {
+    fn locate(&self, offset: usize) -> (u32, u32) {
+        let (last, last_line, last_col) = self.cursor.get();
+        let located = match self.text.get(last..offset) {
+            Some(between) if !between.contains('\n') => {
+                (last_line, last_col + between.chars().count() as u32)
+            }
+            _ => self.index.locate(self.text, offset),
+        };
+        self.cursor.set((offset, located.0, located.1));
+        located
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
-        let (line, column) = self.index.locate(self.text, start);
+        let (line, column) = self.locate(start);
         Span {
             start,
             end,
@@ -375,6 +392,37 @@ pub(crate) fn may_start_element(c: char) -> bool {
             c,
             '（' | '(' | '〔' | '［' | '[' | '【' | '﹝' | '力' | '争' | '到' | '每' | '第'
         )
+}
+
+/// Whether a comparison word (`不少于`, `超过`, `达到`…) or a baseline
+/// (`上年同期`) can start with `c` (covered by the same test as
+/// [`may_start_element`]).
+fn may_start_target_lead(c: char) -> bool {
+    matches!(
+        c,
+        '不' | '超'
+            | '高'
+            | '多'
+            | '大'
+            | '低'
+            | '少'
+            | '小'
+            | '力'
+            | '达'
+            | '至'
+            | '突'
+            | '约'
+            | '控'
+            | '保'
+            | '稳'
+            | '压'
+            | '缩'
+            | '提'
+            | '增'
+            | '上'
+            | '去'
+            | '同'
+    )
 }
 
 /// The most characters a comparison word and a baseline take before a
