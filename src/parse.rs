@@ -447,6 +447,7 @@ fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
                         .char_indices()
                         .rev()
                         .take(TARGET_LEAD_CHARS)
+                        .filter(|&(_, c)| may_start_target_lead(c))
                         .map(|(i, _)| floor + i)
                         .collect();
                     for &q in lead.iter().rev() {
