@@ -473,7 +473,7 @@ impl<'a> Walker<'a> {
             El::GridBefore if parent == Some(El::TrPr) => {
                 let n = attr_num(e, "w:val").unwrap_or(0).clamp(0, 64) as usize;
                 if let Some(row) = self.tables.last_mut().and_then(|t| t.row.as_mut()) {
-                    row.extend(std::iter::repeat(String::new()).take(n));
+                    row.extend(std::iter::repeat_n(String::new(), n));
                 }
             }
             El::Tc => {
@@ -540,7 +540,7 @@ impl<'a> Walker<'a> {
                     None => t.merged[col..col + cell.span].fill(None),
                 }
                 row.push(text);
-                row.extend(std::iter::repeat(String::new()).take(cell.span - 1));
+                row.extend(std::iter::repeat_n(String::new(), cell.span - 1));
             }
             El::Tr => {
                 let Some(mut row) = self.tables.last_mut().and_then(|t| t.row.take()) else {
@@ -1001,9 +1001,7 @@ fn format_number(n: i64, format: &str) -> String {
         "upperLetter" | "lowerLetter" if n >= 1 => {
             let base = if format == "upperLetter" { b'A' } else { b'a' };
             let letter = (base + ((n - 1) % 26) as u8) as char;
-            std::iter::repeat(letter)
-                .take(((n - 1) / 26 + 1).min(50) as usize)
-                .collect()
+            std::iter::repeat_n(letter, ((n - 1) / 26 + 1).min(50) as usize).collect()
         }
         "upperRoman" | "lowerRoman" if (1..4000).contains(&n) => {
             let roman = roman(n);

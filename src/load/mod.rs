@@ -447,7 +447,7 @@ pub fn normalize(text: &str) -> String {
         } else {
             c.len_utf8()
         };
-        out.extend(std::iter::repeat(' ').take(blank));
+        out.extend(std::iter::repeat_n(' ', blank));
         rest = &rest[i + blank..];
     }
     out.push_str(rest);
