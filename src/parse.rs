@@ -50,7 +50,7 @@ pub fn parse(source: &Source) -> Result<Plan, ParseError> {
 /// Reads a plan from a string (tests, fuzzing, fixtures).
 pub fn parse_str(text: &str) -> Result<Plan, ParseError> {
     let lines = LineIndex::new(text);
-    parse_with_index(text, text, &lines)
+    parse_with_index(&crate::load::normalize(text), text, &lines)
 }
 
 /// `normalized` is what the grammar reads; `display` has the same byte length
@@ -92,11 +92,11 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn locate(&self, offset: usize) -> (u32, u32) {
         let (last, last_line, last_col) = self.cursor.get();
-        let located = match self.text.get(last..offset) {
+        let located = match self.display.get(last..offset) {
             Some(between) if !between.contains('\n') => {
                 (last_line, last_col + between.chars().count() as u32)
             }
-            _ => self.index.locate(self.text, offset),
+            _ => self.index.locate(self.display, offset),
         };
         self.cursor.set((offset, located.0, located.1));
         located
@@ -1761,6 +1761,14 @@ impl<'a> Assembler<'a> {
                 cols.task.get_or_insert(k);
             }
         }
+        // A task heading merged over several columns (`colspan`) leaves empty
+        // header cells after it: the task is read from all of them.
+        if let Some(t) = cols.task {
+            cols.task_width = 1 + l.cells[t + 1..]
+                .iter()
+                .take_while(|&&(s, e)| self.ctx.text[s..e].trim_matches(is_space).is_empty())
+                .count();
+        }
         (cols.task.is_some() && (!cols.owners.is_empty() || cols.deadline.is_some()))
             .then_some(cols)
     }
@@ -1768,8 +1776,15 @@ impl<'a> Assembler<'a> {
     fn table_task(&self, i: usize, cols: &TableColumns, first_leads: &mut bool) -> Option<Task> {
         let l = &self.lines[i];
         let cell = |k: usize| l.cells.get(k).map(|&(s, e)| (s, e));
-        let (ts, te) = cell(cols.task?)?;
-        let text = self.ctx.raw(ts, te).trim_matches(is_space).to_string();
+        let first = cols.task?;
+        let (ts, _) = cell(first)?;
+        let te = (first..first + cols.task_width).filter_map(cell).last()?.1;
+        let text = (first..first + cols.task_width)
+            .filter_map(cell)
+            .map(|(s, e)| self.ctx.raw(s, e).trim_matches(is_space).to_string())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("：");
         if text.is_empty() {
             return None;
         }
@@ -1848,6 +1863,8 @@ impl<'a> Assembler<'a> {
 struct TableColumns {
     number: Option<usize>,
     task: Option<usize>,
+    /// How many columns the task heading spans.
+    task_width: usize,
     owners: Vec<(usize, Role, String)>,
     deadline: Option<usize>,
 }
