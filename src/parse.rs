@@ -1778,7 +1778,7 @@ impl<'a> Assembler<'a> {
         let cell = |k: usize| l.cells.get(k).map(|&(s, e)| (s, e));
         let first = cols.task?;
         let (ts, _) = cell(first)?;
-        let te = (first..first + cols.task_width).filter_map(cell).last()?.1;
+        let te = (first..first + cols.task_width).rev().find_map(cell)?.1;
         let text = (first..first + cols.task_width)
             .filter_map(cell)
             .map(|(s, e)| self.ctx.raw(s, e).trim_matches(is_space).to_string())
