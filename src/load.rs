@@ -72,12 +72,18 @@ pub enum LoadError {
     #[error("{path}: no such file or directory")]
     NotFound { path: PathBuf },
     #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Reads and decodes one file.
 pub fn load(path: &Path) -> Result<Source, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     let text: Arc<str> = String::from_utf8_lossy(&bytes).into();
     Ok(Source {
         path: path.to_owned(),

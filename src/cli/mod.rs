@@ -50,7 +50,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            });
         }
     };
     match cli.command {
