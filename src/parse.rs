@@ -1,27 +1,1753 @@
-//! Parse stage: the text of a plan to its [`Plan`] model. (skeleton)
+//! Parse stage: the text of a plan to its [`Plan`] model.
+//!
+//! `grammar/plan.pest` is the single source of truth for the notation: it reads
+//! each line's marker and the elements in it (brackets, deadlines, targets,
+//! document numbers). This module turns those pairs into the model in two
+//! passes: first every line becomes a [`Line`] (its kind and its elements, with
+//! byte offsets into the whole text); then the lines are assembled into the
+//! front matter (title, document number, issue date), the chapter/section tree
+//! and the tasks. Nothing here re-reads the notation with hand-written patterns:
+//! decisions about structure (which level holds the tasks, where a paragraph
+//! belongs) are made from the line kinds the grammar gave.
 
-use crate::load::Source;
-use crate::model::{Plan, Span};
+use crate::load::{LineIndex, Source};
+use crate::model::*;
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pest_derive::Parser;
+use std::collections::HashMap;
+
+#[derive(Parser)]
+#[grammar = "grammar/plan.pest"]
+struct PlanParser;
 
 /// Why a text could not be read as a plan.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ParseError {
     /// The text holds no numbered task.
-    #[error("no tasks found: the text holds no numbered task item")]
+    #[error("no tasks found: the text holds no numbered task item (一、/（一）/1. with text)")]
     NoTasks,
-    /// The grammar failed at a place (should not happen: the grammar accepts any text).
-    #[error("cannot parse at line {}, column {}: {message}", span.line, span.column)]
+    /// The grammar failed at a place (it accepts any text, so this is a bug).
+    #[error("cannot parse line {}, column {}: {message}", span.line, span.column)]
     Grammar { span: Span, message: String },
+}
+
+impl ParseError {
+    /// A stable short code for machine output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ParseError::NoTasks => "parse::no-tasks",
+            ParseError::Grammar { .. } => "parse::grammar",
+        }
+    }
 }
 
 /// Reads a loaded document as a plan.
 pub fn parse(source: &Source) -> Result<Plan, ParseError> {
-    let _ = source;
-    Err(ParseError::NoTasks)
+    parse_with_index(&source.normalized, &source.text, &source.lines)
 }
 
 /// Reads a plan from a string (tests, fuzzing, fixtures).
 pub fn parse_str(text: &str) -> Result<Plan, ParseError> {
-    let _ = text;
-    Err(ParseError::NoTasks)
+    let lines = LineIndex::new(text);
+    parse_with_index(text, text, &lines)
+}
+
+/// `normalized` is what the grammar reads; `display` has the same byte length
+/// and is what raw strings in the model are cut from, so they read as written.
+fn parse_with_index(
+    normalized: &str,
+    display: &str,
+    index: &LineIndex,
+) -> Result<Plan, ParseError> {
+    let ctx = Ctx {
+        text: normalized,
+        display: if display.len() == normalized.len() {
+            display
+        } else {
+            normalized
+        },
+        index,
+    };
+    let lines = read_lines(&ctx)?;
+    let plan = Assembler::new(&ctx, &lines).assemble();
+    if plan.tasks.is_empty() {
+        return Err(ParseError::NoTasks);
+    }
+    Ok(plan)
+}
+
+/// The text being parsed and the way from byte offsets to spans.
+struct Ctx<'a> {
+    text: &'a str,
+    display: &'a str,
+    index: &'a LineIndex,
+}
+
+impl Ctx<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        let (line, column) = self.index.locate(self.text, start);
+        Span {
+            start,
+            end,
+            line,
+            column,
+        }
+    }
+
+    /// The text of a byte range as written in the source.
+    fn raw(&self, start: usize, end: usize) -> String {
+        self.display
+            .get(start..end)
+            .or_else(|| self.text.get(start..end))
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+// ───────────────────────── Pass 1: lines ─────────────────────────
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineKind {
+    Blank,
+    /// Starts with a level marker.
+    Marked,
+    /// A responsibility bracket and nothing else.
+    BracketOnly,
+    /// `牵头单位：…` and the like, and nothing else.
+    Labelled,
+    /// Cells separated by tabs.
+    TableRow,
+    Text,
+}
+
+#[derive(Debug, Clone)]
+struct Marker {
+    level: Level,
+    number: Option<u32>,
+    raw: String,
+    start: usize,
+    end: usize,
+}
+
+/// One line of the document, classified, with its elements.
+#[derive(Debug, Clone)]
+struct Line {
+    start: usize,
+    end: usize,
+    kind: LineKind,
+    marker: Option<Marker>,
+    /// Where the text after the marker starts.
+    content_start: usize,
+    brackets: Vec<BracketRead>,
+    doc_numbers: Vec<DocNumber>,
+    dated: Vec<DatedRead>,
+    year_ranges: Vec<(i32, i32, usize, usize)>,
+    goal_years: Vec<(i32, usize, usize)>,
+    recurring: Vec<Deadline>,
+    targets: Vec<Target>,
+    /// Byte ranges of the cells of a table row.
+    cells: Vec<(usize, usize)>,
+    /// Number of characters, without surrounding spaces.
+    chars: usize,
+}
+
+impl Line {
+    fn new(start: usize, end: usize) -> Line {
+        Line {
+            start,
+            end,
+            kind: LineKind::Text,
+            marker: None,
+            content_start: start,
+            brackets: Vec::new(),
+            doc_numbers: Vec::new(),
+            dated: Vec::new(),
+            year_ranges: Vec::new(),
+            goal_years: Vec::new(),
+            recurring: Vec::new(),
+            targets: Vec::new(),
+            cells: Vec::new(),
+            chars: 0,
+        }
+    }
+}
+
+/// A responsibility bracket as read, before the convention of the document is
+/// applied.
+#[derive(Debug, Clone)]
+struct BracketRead {
+    start: usize,
+    end: usize,
+    owners: Vec<Owner>,
+    /// Whether the lead was named explicitly (`牵头`, `牵头单位：`).
+    explicit_lead: bool,
+    deadline: Option<Deadline>,
+    convention: bool,
+    open_ended: bool,
+}
+
+/// A year-led date expression, as read: which parts were there.
+#[derive(Debug, Clone, Default)]
+struct DatedRead {
+    start: usize,
+    end: usize,
+    year: i32,
+    year_mark: bool,
+    month: Option<u32>,
+    day: Option<u32>,
+    /// `Some(None)`: month and day ran together and cannot be told apart.
+    month_day: Option<Option<(u32, u32)>>,
+    month_day_raw: Option<(usize, usize)>,
+    end_mark: bool,
+    before: bool,
+    done: bool,
+    half: Option<bool>,
+    quarter: Option<u32>,
+    within: bool,
+}
+
+impl DatedRead {
+    fn damaged(&self) -> bool {
+        !self.year_mark || self.month_day.is_some()
+    }
+
+    /// Only a year (`2021年`), nothing finer.
+    fn year_only(&self) -> bool {
+        self.month.is_none()
+            && self.month_day.is_none()
+            && !self.end_mark
+            && self.half.is_none()
+            && self.quarter.is_none()
+            && !self.within
+    }
+
+    /// A day is named (`2020年9月17日`).
+    fn full_date(&self) -> Option<Date> {
+        match (self.month, self.day, self.month_day) {
+            (Some(m), Some(d), _) => Date::new(self.year, m, d),
+            (_, _, Some(Some((m, d)))) => Date::new(self.year, m, d),
+            _ => None,
+        }
+    }
+
+    /// Reads like a time limit in running text: `…前`, `…前完成`, `…上半年完成`.
+    fn is_text_deadline(&self) -> bool {
+        self.before || (self.done && !self.year_only())
+    }
+
+    /// The last day the expression allows.
+    fn due_date(&self) -> Option<Date> {
+        if let Some(d) = self.full_date() {
+            return Some(d);
+        }
+        if matches!(self.month_day, Some(None)) {
+            return None;
+        }
+        if let Some(m) = self.month {
+            return Date::end_of_month(self.year, m);
+        }
+        if let Some(first) = self.half {
+            return Date::end_of_month(self.year, if first { 6 } else { 12 });
+        }
+        if let Some(q) = self.quarter {
+            return Date::end_of_month(self.year, q * 3);
+        }
+        Date::end_of_month(self.year, 12)
+    }
+
+    /// The certain repair of a damaged expression: the lost 年 (and 月) put back.
+    fn fix(&self, raw: &str) -> Option<String> {
+        if !self.damaged() {
+            return None;
+        }
+        let year_digits = 4;
+        let mut out = String::with_capacity(raw.len() + 6);
+        out.push_str(raw.get(..year_digits)?);
+        out.push('年');
+        let rest_start = if self.year_mark {
+            year_digits + '年'.len_utf8()
+        } else {
+            year_digits
+        };
+        let rest = raw.get(rest_start..)?;
+        match (self.month_day, self.month_day_raw) {
+            (Some(Some((m, _))), Some((s, e))) => {
+                let run = raw.get(s - self.start..e - self.start)?;
+                let split = m.to_string().len().min(run.len());
+                // Keep a leading zero as written (`0917` → `09月17`).
+                let split = if run.starts_with('0') && m < 10 {
+                    2
+                } else {
+                    split
+                };
+                out.push_str(&run[..split]);
+                out.push('月');
+                out.push_str(&run[split..]);
+                out.push_str(raw.get(e - self.start..)?);
+            }
+            (Some(None), _) => return None,
+            _ => out.push_str(rest),
+        }
+        Some(out)
+    }
+}
+
+fn read_lines(ctx: &Ctx) -> Result<Vec<Line>, ParseError> {
+    let text = ctx.text;
+    let mut lines = Vec::with_capacity(ctx.index.line_count());
+    let mut start = 0;
+    for piece in text.split_inclusive('\n') {
+        let end = start + piece.trim_end_matches(['\n', '\r']).len();
+        lines.push(read_line(ctx, start, end)?);
+        start += piece.len();
+    }
+    Ok(lines)
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}'
+}
+
+fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
+    let mut line = Line::new(start, end);
+    let src = &ctx.text[start..end];
+    let trimmed = src.trim_matches(is_space);
+    line.chars = trimmed.chars().count();
+    if trimmed.is_empty() {
+        line.kind = LineKind::Blank;
+        return Ok(line);
+    }
+    let pairs = PlanParser::parse(Rule::line, src).map_err(|e| {
+        let at = match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((p, _)) => p,
+        };
+        ParseError::Grammar {
+            span: ctx.span(start + at, start + at),
+            message: e.variant.message().to_string(),
+        }
+    })?;
+    for pair in pairs.flatten() {
+        let (s, e) = (start + pair.as_span().start(), start + pair.as_span().end());
+        match pair.as_rule() {
+            Rule::bracket_line => line.kind = LineKind::BracketOnly,
+            Rule::labelled_line => {
+                line.kind = LineKind::Labelled;
+                line.brackets.push(read_labelled_line(ctx, pair, start));
+            }
+            Rule::table_row => line.kind = LineKind::TableRow,
+            Rule::cell if line.kind == LineKind::TableRow => line.cells.push((s, e)),
+            Rule::marker => {
+                line.kind = LineKind::Marked;
+                line.marker = Some(read_marker(ctx, pair, start));
+                line.content_start = e;
+            }
+            Rule::resp_bracket => {
+                if let Some(b) = read_bracket(ctx, pair, start) {
+                    line.brackets.push(b);
+                }
+            }
+            Rule::doc_number => {
+                if let Some(d) = read_doc_number(ctx, pair, start) {
+                    line.doc_numbers.push(d);
+                }
+            }
+            Rule::dated => line.dated.push(read_dated(ctx, pair, start)),
+            Rule::year_range => {
+                let years: Vec<i32> = pair
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::year)
+                    .filter_map(|p| p.as_str().parse().ok())
+                    .collect();
+                if let [a, b] = years[..] {
+                    line.year_ranges.push((a, b, s, e));
+                }
+            }
+            Rule::goal_year => {
+                if let Some(y) = pair.into_inner().find(|p| p.as_rule() == Rule::year) {
+                    if let Ok(y) = y.as_str().parse() {
+                        line.goal_years.push((y, s, e));
+                    }
+                }
+            }
+            Rule::recurring => line.recurring.push(read_recurring(ctx, pair, start)),
+            Rule::target => line.targets.push(read_target(ctx, pair, start)),
+            _ => {}
+        }
+    }
+    // `flatten` also yields the pairs nested in brackets and labelled lines;
+    // those were read with their bracket, so drop the duplicates found inside.
+    let inside: Vec<(usize, usize)> = line.brackets.iter().map(|b| (b.start, b.end)).collect();
+    let outside = |s: usize| !inside.iter().any(|&(bs, be)| s >= bs && s < be);
+    line.dated.retain(|d| outside(d.start));
+    line.recurring
+        .retain(|d| d.span.is_none_or(|sp| outside(sp.start)));
+    line.targets.retain(|t| outside(t.span.start));
+    if line.kind == LineKind::BracketOnly && line.brackets.is_empty() {
+        line.kind = LineKind::Text;
+    }
+    Ok(line)
+}
+
+fn read_marker(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Marker {
+    let s = base + pair.as_span().start();
+    let e = base + pair.as_span().end();
+    let inner = pair.into_inner().next();
+    let (level, number) = match inner.as_ref().map(|p| p.as_rule()) {
+        Some(Rule::chapter_marker) => (Level::Chapter, inner.as_ref().and_then(numeral_in)),
+        Some(Rule::section_marker) => (Level::Section, inner.as_ref().and_then(numeral_in)),
+        Some(Rule::subitem_marker) => (Level::Subitem, inner.as_ref().and_then(numeral_in)),
+        Some(Rule::item_marker) => {
+            let digits: String = inner
+                .as_ref()
+                .map(|p| p.as_str())
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            (Level::Item, digits.parse().ok())
+        }
+        other => unreachable!("marker holds one of the four level markers, not {other:?}"),
+    };
+    Marker {
+        level,
+        number,
+        raw: ctx.raw(s, e).trim().to_string(),
+        start: s,
+        end: e,
+    }
+}
+
+fn numeral_in(pair: &Pair<Rule>) -> Option<u32> {
+    pair.clone().into_inner().find_map(|p| match p.as_rule() {
+        Rule::cn_number => cn_numeral(p.as_str()),
+        Rule::arabic => p.as_str().parse().ok(),
+        _ => None,
+    })
+}
+
+/// The value of a Chinese numeral as used in heading markers (一 … 九十九).
+fn cn_numeral(s: &str) -> Option<u32> {
+    fn digit(c: char) -> Option<u32> {
+        Some(match c {
+            '〇' | '零' => 0,
+            '一' => 1,
+            '二' | '两' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut total = 0;
+    let mut current = 0;
+    let mut seen = false;
+    for &c in &chars {
+        match c {
+            '百' => {
+                total += current.max(1) * 100;
+                current = 0;
+            }
+            '十' => {
+                total += current.max(1) * 10;
+                current = 0;
+            }
+            _ => {
+                current = current * 10 + digit(c)?;
+            }
+        }
+        seen = true;
+    }
+    seen.then_some(total + current)
+}
+
+fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead> {
+    let s = base + pair.as_span().start();
+    let e = base + pair.as_span().end();
+    let body = pair.into_inner().find(|p| p.as_rule() == Rule::resp_body)?;
+    let mut b = BracketRead {
+        start: s,
+        end: e,
+        owners: Vec::new(),
+        explicit_lead: false,
+        deadline: None,
+        convention: false,
+        open_ended: false,
+    };
+    let mut meaningful = false;
+    for clause in body.into_inner() {
+        meaningful |= read_clause(ctx, clause, base, &mut b);
+    }
+    meaningful.then_some(b)
+}
+
+fn read_labelled_line(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> BracketRead {
+    let s = base + pair.as_span().start();
+    let e = base + pair.as_span().end();
+    let mut b = BracketRead {
+        start: s,
+        end: e,
+        owners: Vec::new(),
+        explicit_lead: false,
+        deadline: None,
+        convention: false,
+        open_ended: false,
+    };
+    for clause in pair.into_inner() {
+        read_clause(ctx, clause, base, &mut b);
+    }
+    b
+}
+
+/// Reads one clause of a bracket into `b`; says whether it made the bracket a
+/// responsibility bracket (a bare year in brackets, `（2021年）`, does not).
+fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) -> bool {
+    match clause.as_rule() {
+        Rule::convention => {
+            b.convention = true;
+            true
+        }
+        Rule::labelled_owners => {
+            let mut inner = clause.into_inner();
+            let label = inner.next().expect("labelled_owners starts with its label");
+            let kind = label.clone().into_inner().next().map(|p| p.as_rule());
+            let role = match kind {
+                Some(Rule::lead_label) => Role::Lead,
+                Some(Rule::coop_label) => Role::Cooperate,
+                _ => Role::Responsible,
+            };
+            b.explicit_lead |= role == Role::Lead;
+            let wording = label.as_str().to_string();
+            for group in inner {
+                read_unit_group(ctx, group, base, role, &wording, b);
+            }
+            true
+        }
+        Rule::labelled_deadline => {
+            if let Some(dc) = clause
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::deadline_clause)
+            {
+                b.deadline = read_deadline_clause(ctx, dc, base, true);
+            }
+            true
+        }
+        Rule::deadline_clause => match read_deadline_clause(ctx, clause, base, false) {
+            Some(d) => {
+                b.deadline = Some(d);
+                true
+            }
+            None => false,
+        },
+        Rule::owner_clause => {
+            let pairs: Vec<Pair<Rule>> = clause.into_inner().collect();
+            let role_pair = pairs
+                .iter()
+                .find(|p| p.as_rule() == Rule::role)
+                .expect("owner_clause ends with a role");
+            let (role, wording) = match role_pair.clone().into_inner().next().map(|p| p.as_rule()) {
+                Some(Rule::role_lead) => (Role::Lead, role_pair.as_str()),
+                Some(Rule::role_coop) => (Role::Cooperate, role_pair.as_str()),
+                Some(Rule::role_joint) | Some(Rule::role_resp) => {
+                    (Role::Responsible, role_pair.as_str())
+                }
+                other => {
+                    unreachable!("role is lead, joint, cooperate or responsible, not {other:?}")
+                }
+            };
+            b.explicit_lead |= role == Role::Lead;
+            let wording = wording.to_string();
+            for group in pairs
+                .into_iter()
+                .filter(|p| p.as_rule() == Rule::unit_group)
+            {
+                read_unit_group(ctx, group, base, role, &wording, b);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+fn read_unit_group(
+    ctx: &Ctx,
+    group: Pair<Rule>,
+    base: usize,
+    role: Role,
+    wording: &str,
+    b: &mut BracketRead,
+) {
+    for p in group.into_inner() {
+        match p.as_rule() {
+            Rule::unit => {
+                let (s, e) = (base + p.as_span().start(), base + p.as_span().end());
+                let raw = ctx.raw(s, e);
+                let lead_trim = raw.len() - raw.trim_start_matches(is_space).len();
+                let name = raw.trim_matches(is_space);
+                if name.is_empty() {
+                    continue;
+                }
+                let (us, ue) = (s + lead_trim, s + lead_trim + name.len());
+                b.owners.push(Owner {
+                    unit: name.to_string(),
+                    role,
+                    wording: wording.to_string(),
+                    span: ctx.span(us, ue),
+                });
+            }
+            Rule::etc => b.open_ended = true,
+            _ => {}
+        }
+    }
+}
+
+fn read_deadline_clause(
+    ctx: &Ctx,
+    clause: Pair<Rule>,
+    base: usize,
+    labelled: bool,
+) -> Option<Deadline> {
+    let inner = clause.into_inner().next()?;
+    let (s, e) = (base + inner.as_span().start(), base + inner.as_span().end());
+    match inner.as_rule() {
+        Rule::ongoing => Some(Deadline {
+            kind: DeadlineKind::Ongoing,
+            raw: Some(ctx.raw(s, e)),
+            span: Some(ctx.span(s, e)),
+            ..Deadline::default()
+        }),
+        Rule::recurring => Some(read_recurring(ctx, inner, base)),
+        Rule::dated => {
+            let d = read_dated(ctx, inner, base);
+            // In a bracket a time limit needs more than a bare year; after a
+            // `完成时限：` label the year alone is the limit.
+            if d.year_only() && !d.done && !labelled {
+                return None;
+            }
+            Some(dated_deadline(ctx, &d))
+        }
+        other => unreachable!("deadline_clause holds ongoing, recurring or dated, not {other:?}"),
+    }
+}
+
+fn dated_deadline(ctx: &Ctx, d: &DatedRead) -> Deadline {
+    let raw = ctx.raw(d.start, d.end);
+    let fix = d.fix(&raw);
+    Deadline {
+        kind: DeadlineKind::Dated,
+        date: d.due_date(),
+        damaged: d.damaged(),
+        fix,
+        raw: Some(raw),
+        recurrence: None,
+        span: Some(ctx.span(d.start, d.end)),
+    }
+}
+
+fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
+    let mut d = DatedRead {
+        start: base + pair.as_span().start(),
+        end: base + pair.as_span().end(),
+        ..DatedRead::default()
+    };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::year => d.year = p.as_str().parse().unwrap_or(0),
+            Rule::year_mark => d.year_mark = true,
+            Rule::month => d.month = p.as_str().parse().ok(),
+            Rule::month_mark => {}
+            Rule::day => d.day = p.as_str().parse().ok(),
+            Rule::month_day => {
+                d.month_day = Some(split_month_day(p.as_str()));
+                d.month_day_raw = Some((base + p.as_span().start(), base + p.as_span().end()));
+            }
+            Rule::end_mark => d.end_mark = true,
+            Rule::before => d.before = true,
+            Rule::done => d.done = true,
+            Rule::half => d.half = Some(p.as_str() == "上半年"),
+            Rule::quarter => {
+                d.quarter = p
+                    .as_str()
+                    .chars()
+                    .find_map(|c| cn_numeral(&c.to_string()).filter(|n| (1..=4).contains(n)))
+            }
+            Rule::within => d.within = true,
+            _ => {}
+        }
+    }
+    let _ = ctx;
+    d
+}
+
+/// Splits digits where 月 was lost (`917` → 9月17日) when only one split makes
+/// a real date; `None` when two readings are possible (`111`).
+fn split_month_day(digits: &str) -> Option<(u32, u32)> {
+    let mut found = None;
+    for i in 1..digits.len() {
+        let (m, d) = digits.split_at(i);
+        let (Ok(mv), Ok(dv)) = (m.parse::<u32>(), d.parse::<u32>()) else {
+            continue;
+        };
+        if d.len() > 2 || m.len() > 2 || (d.starts_with('0') && d.len() == 1) {
+            continue;
+        }
+        if Date::new(2000, mv, dv).is_some() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some((mv, dv));
+        }
+    }
+    found
+}
+
+fn read_recurring(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Deadline {
+    let (s, e) = (base + pair.as_span().start(), base + pair.as_span().end());
+    let every = pair
+        .into_inner()
+        .find(|p| p.as_rule() == Rule::every)
+        .map(|p| p.as_str().to_string());
+    let recurrence = match every.as_deref() {
+        Some("每月") => "monthly",
+        Some("每季度") => "quarterly",
+        Some("每半年") => "half-yearly",
+        Some("每周") => "weekly",
+        _ => "yearly",
+    };
+    Deadline {
+        kind: DeadlineKind::Recurring,
+        date: None,
+        raw: Some(ctx.raw(s, e)),
+        damaged: false,
+        fix: None,
+        recurrence: Some(recurrence.to_string()),
+        span: Some(ctx.span(s, e)),
+    }
+}
+
+fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
+    let (s, e) = (base + pair.as_span().start(), base + pair.as_span().end());
+    let mut value = 0.0;
+    let mut value_max = None;
+    let mut unit = String::new();
+    let mut prefix = None;
+    let mut suffix = None;
+    let mut baseline = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::number => value = p.as_str().parse().unwrap_or(0.0),
+            Rule::number_max => value_max = p.as_str().parse().ok(),
+            Rule::measure => unit = p.as_str().to_string(),
+            Rule::cmp_prefix => prefix = Some(p.as_str().to_string()),
+            Rule::cmp_suffix => suffix = Some(p.as_str().to_string()),
+            Rule::baseline => baseline = Some(p.as_str().to_string()),
+            _ => {}
+        }
+    }
+    let comparator = if value_max.is_some() {
+        Comparator::Range
+    } else {
+        match (prefix.as_deref(), suffix.as_deref()) {
+            (_, Some("以上") | Some("及以上")) => Comparator::Ge,
+            (_, Some("以内") | Some("以下") | Some("之内")) => Comparator::Le,
+            (_, Some("左右")) => Comparator::Approx,
+            (Some("不少于" | "不低于" | "至少" | "不小于"), _) => Comparator::Ge,
+            (Some("不超过" | "不高于" | "不多于" | "不大于" | "控制在"), _) => {
+                Comparator::Le
+            }
+            (Some("超过" | "高于" | "多于" | "大于" | "突破"), _) => Comparator::Gt,
+            (Some("低于" | "少于" | "小于" | "不足"), _) => Comparator::Lt,
+            (Some("约"), _) => Comparator::Approx,
+            _ => Comparator::Eq,
+        }
+    };
+    Target {
+        raw: ctx.raw(s, e),
+        value,
+        value_max,
+        unit,
+        comparator,
+        baseline,
+        span: ctx.span(s, e),
+    }
+}
+
+fn read_doc_number(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<DocNumber> {
+    let (s, e) = (base + pair.as_span().start(), base + pair.as_span().end());
+    // The issuer code is the run of Han characters just before the bracket.
+    let before = &ctx.text[..s];
+    let mut code_start = s;
+    for (i, c) in before.char_indices().rev().take(12) {
+        if is_han(c) {
+            code_start = i;
+        } else {
+            break;
+        }
+    }
+    if code_start == s {
+        return None;
+    }
+    let issuer_code = ctx.raw(code_start, s);
+    let mut open = "";
+    let mut close = None;
+    let mut year = None;
+    let mut short_year = false;
+    let mut serial_raw = "";
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc_open => open = p.as_str(),
+            Rule::doc_close => close = Some(p.as_str()),
+            Rule::doc_year => {
+                let y = p.as_str();
+                short_year = y.len() == 2;
+                year = if short_year { None } else { y.parse().ok() };
+            }
+            Rule::doc_serial => serial_raw = p.as_str(),
+            _ => {}
+        }
+    }
+    let serial: Option<u32> = serial_raw.parse().ok();
+    let mut problems = Vec::new();
+    if open != "〔" || close.is_some_and(|c| c != "〕") {
+        problems.push("年份应使用六角括号〔〕".to_string());
+    }
+    if close.is_none() {
+        problems.push("缺少右括号〕".to_string());
+    }
+    if short_year {
+        problems.push("年份应写全四位".to_string());
+    }
+    if serial_raw.starts_with('0') {
+        problems.push("序号不应有前导零".to_string());
+    }
+    let damaged = !problems.is_empty();
+    let fix = match (damaged, year, serial) {
+        (true, Some(y), Some(n)) if n > 0 => Some(format!("{issuer_code}〔{y}〕{n}号")),
+        _ => None,
+    };
+    Some(DocNumber {
+        raw: ctx.raw(code_start, e),
+        issuer_code,
+        year,
+        serial,
+        damaged,
+        problem: (!problems.is_empty()).then(|| problems.join("；")),
+        fix,
+        span: ctx.span(code_start, e),
+    })
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
+}
+
+// ───────────────────────── Pass 2: the plan ─────────────────────────
+
+/// What a line is in the plan's structure, once the task level is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role2 {
+    Chapter,
+    Section,
+    Task,
+    /// A deeper numbered point inside a task.
+    SubPoint,
+}
+
+struct Assembler<'a> {
+    ctx: &'a Ctx<'a>,
+    lines: &'a [Line],
+    plan: Plan,
+}
+
+impl<'a> Assembler<'a> {
+    fn new(ctx: &'a Ctx<'a>, lines: &'a [Line]) -> Self {
+        Assembler {
+            ctx,
+            lines,
+            plan: Plan::default(),
+        }
+    }
+
+    fn text(&self, i: usize) -> &'a str {
+        let l = &self.lines[i];
+        self.ctx.text[l.start..l.end].trim_matches(is_space)
+    }
+
+    /// A line that closes a sentence or stands for one.
+    fn ends_sentence(&self, i: usize) -> bool {
+        let t = self.text(i);
+        t.ends_with(['。', '；', ';', '！', '？', '）', ')', '”', '」'])
+    }
+
+    fn has_sentence_punct(&self, i: usize) -> bool {
+        self.text(i)
+            .contains(['。', '；', ';', '！', '？', '：', ':'])
+    }
+
+    fn assemble(mut self) -> Plan {
+        let n = self.lines.len();
+        let first_marked = (0..n).find(|&i| {
+            let l = &self.lines[i];
+            l.kind == LineKind::Marked && l.marker.as_ref().is_some_and(|m| m.end < l.end)
+        });
+        let title = self.find_title(first_marked.unwrap_or(n));
+        let body_start = title.as_ref().map_or(0, |t| t.2 + 1);
+        if let Some((text, start_line, end_line)) = &title {
+            let (s, e) = (self.lines[*start_line].start, self.lines[*end_line].end);
+            let lead =
+                self.ctx.text[s..e].len() - self.ctx.text[s..e].trim_start_matches(is_space).len();
+            self.plan.title = Some(text.clone());
+            self.plan.title_span = Some(self.ctx.span(s + lead, e));
+            self.plan.period = self.period_from_title(*start_line, *end_line);
+        }
+        self.front_matter(body_start);
+        self.structure(body_start);
+        self.index_units();
+        self.plan
+    }
+
+    /// The plan's title: the last line before the first heading that ends with
+    /// the kind of plan (`…推进计划`, `…实施方案(2020—2021年)`), joined with the
+    /// short lines it was broken from.
+    fn find_title(&self, before: usize) -> Option<(String, usize, usize)> {
+        let mut i = before;
+        while i > 0 {
+            i -= 1;
+            let l = &self.lines[i];
+            if l.kind != LineKind::Text || l.chars > 60 || self.has_sentence_punct(i) {
+                continue;
+            }
+            let t = self.text(i);
+            if t.starts_with(['《', '“']) || PlanParser::parse(Rule::title_line, t).is_err() {
+                continue;
+            }
+            let mut first = i;
+            let mut j = i;
+            for _ in 0..2 {
+                let Some(p) = (0..j)
+                    .rev()
+                    .find(|&k| self.lines[k].kind != LineKind::Blank)
+                else {
+                    break;
+                };
+                if self.is_title_fragment(p) {
+                    first = p;
+                    j = p;
+                } else {
+                    break;
+                }
+            }
+            let joined: String = (first..=i)
+                .filter(|&k| self.lines[k].kind != LineKind::Blank)
+                .map(|k| self.text(k))
+                .collect();
+            return Some((joined, first, i));
+        }
+        None
+    }
+
+    /// A short line that can be the first half of a title set on two lines.
+    fn is_title_fragment(&self, i: usize) -> bool {
+        let l = &self.lines[i];
+        let t = self.text(i);
+        l.kind == LineKind::Text
+            && l.chars <= 30
+            && l.brackets.is_empty()
+            && l.doc_numbers.is_empty()
+            && !l.dated.iter().any(|d| d.full_date().is_some())
+            && !t.contains(['。', '，', ',', '：', ':', '；', '《', '》', '(', '（'])
+            && PlanParser::parse(Rule::header_line, t).is_err()
+            && PlanParser::parse(Rule::title_line, t).is_err()
+    }
+
+    fn period_from_title(&self, first: usize, last: usize) -> Option<Period> {
+        for i in first..=last {
+            let l = &self.lines[i];
+            if let Some(&(a, b, s, e)) = l.year_ranges.first() {
+                return Some(Period {
+                    start: a.min(b),
+                    end: a.max(b),
+                    raw: self.ctx.raw(s, e),
+                    span: Some(self.ctx.span(s, e)),
+                });
+            }
+        }
+        for i in first..=last {
+            if let Some(d) = self.lines[i].dated.iter().find(|d| d.year_mark) {
+                return Some(Period {
+                    start: d.year,
+                    end: d.year,
+                    raw: self.ctx.raw(d.start, d.end),
+                    span: Some(self.ctx.span(d.start, d.end)),
+                });
+            }
+        }
+        None
+    }
+
+    /// Document number, issue date, issuer; every document number and date.
+    fn front_matter(&mut self, body_start: usize) {
+        let n = self.lines.len();
+        for i in 0..n {
+            let l = &self.lines[i];
+            self.plan.references.extend(l.doc_numbers.iter().cloned());
+            for d in &l.dated {
+                if d.month.is_some() && d.day.is_some() || d.month_day.is_some() {
+                    let raw = self.ctx.raw(d.start, d.end);
+                    let date_end = if d.before || d.done {
+                        None
+                    } else {
+                        Some(d.end)
+                    };
+                    if let Some(end) = date_end {
+                        let _ = end;
+                        self.plan.dates.push(DateMention {
+                            fix: d.fix(&raw),
+                            raw,
+                            date: d.full_date(),
+                            damaged: d.damaged(),
+                            span: self.ctx.span(d.start, d.end),
+                        });
+                    }
+                }
+            }
+        }
+        // Own document number: one standing alone on its line, before the body
+        // ends (cited numbers stand inside sentences).
+        let standalone = |l: &Line| -> Option<DocNumber> {
+            let d = l.doc_numbers.first()?;
+            let t = self.ctx.text[l.start..l.end].trim_matches(is_space);
+            (l.doc_numbers.len() == 1 && t.len() == d.span.len()).then(|| d.clone())
+        };
+        self.plan.doc_number = self.lines.iter().find_map(standalone);
+        // Issue date: a date standing alone on its line (the dated signature),
+        // else the imprint `…2020年9月17日印发`.
+        let alone = (0..n).find_map(|i| {
+            let l = &self.lines[i];
+            let d = l.dated.first()?;
+            let t = self.text(i);
+            (l.dated.len() == 1
+                && t.len() == d.end - d.start
+                && (d.full_date().is_some() || d.month_day.is_some()))
+            .then_some(d)
+        });
+        let imprint = || {
+            (0..n).rev().find_map(|i| {
+                let t = self.text(i);
+                if PlanParser::parse(Rule::imprint_line, t).is_ok() {
+                    self.lines[i].dated.last()
+                } else {
+                    None
+                }
+            })
+        };
+        if let Some(d) = alone.or_else(imprint) {
+            let raw = self.ctx.raw(d.start, d.end);
+            self.plan.issued = d.full_date();
+            self.plan.issued_mention = Some(DateMention {
+                fix: d.fix(&raw),
+                raw,
+                date: d.full_date(),
+                damaged: d.damaged(),
+                span: self.ctx.span(d.start, d.end),
+            });
+        }
+        // Issuer: the body named before 关于 in the notice, else the header `X文件`.
+        for i in 0..body_start.min(n) {
+            let t = self.text(i);
+            let rule = if t.contains("关于") {
+                Rule::notice_line
+            } else {
+                Rule::header_line
+            };
+            if let Ok(mut pairs) = PlanParser::parse(rule, t) {
+                let issuer = pairs
+                    .next()
+                    .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::issuer))
+                    .map(|p| {
+                        p.as_str()
+                            .trim_matches(is_space)
+                            .trim_start_matches(['【', '['])
+                            .to_string()
+                    });
+                if let Some(issuer) = issuer.filter(|s| {
+                    !s.is_empty() && s.chars().count() <= 40 && !s.contains(['。', '，', ','])
+                }) {
+                    // Drop a leading tag like `【地方】(2020)`.
+                    let issuer = issuer
+                        .rsplit([')', '）', '】'])
+                        .next()
+                        .unwrap_or(&issuer)
+                        .to_string();
+                    if !issuer.is_empty() {
+                        self.plan.issuer = Some(issuer);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Which numbered level holds the tasks: the one whose items carry the most
+    /// responsibility brackets, else the one with the most items (ties go to
+    /// the deeper level).
+    fn task_level(&self, body_start: usize) -> Option<Level> {
+        let mut count: HashMap<Level, (usize, usize)> = HashMap::new();
+        let mut last_marked: Option<Level> = None;
+        for l in &self.lines[body_start..] {
+            if let Some(m) = &l.marker {
+                if m.level != Level::Chapter && l.end > m.end {
+                    let c = count.entry(m.level).or_default();
+                    c.1 += 1;
+                    c.0 += usize::from(!l.brackets.is_empty());
+                    last_marked = Some(m.level);
+                    continue;
+                }
+                last_marked = None;
+            } else if matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled) {
+                if let Some(level) = last_marked {
+                    count.entry(level).or_default().0 += 1;
+                }
+            }
+        }
+        count
+            .into_iter()
+            .max_by_key(|&(level, (brackets, items))| (brackets, items, level))
+            .map(|(l, _)| l)
+    }
+
+    fn structure(&mut self, body_start: usize) {
+        let n = self.lines.len();
+        let task_level = self.task_level(body_start);
+        let table_header = self.find_table(body_start);
+        let mut first_leads = false;
+        let mut current_task: Option<usize> = None;
+        // Whether the current task still takes following paragraphs as its body.
+        let mut absorbing = false;
+        let mut i = body_start;
+        let mut table_columns: Option<TableColumns> = None;
+        let mut bracket_style = 0usize;
+        while i < n {
+            let l = &self.lines[i];
+            if let Some(h) = table_header.filter(|&h| h == i) {
+                table_columns = self.table_columns(h);
+                i += 1;
+                continue;
+            }
+            match l.kind {
+                LineKind::Blank => {}
+                LineKind::TableRow if table_columns.is_some() => {
+                    if let Some(cols) = &table_columns {
+                        if let Some(t) = self.table_task(i, cols, &mut first_leads) {
+                            self.push_task(t);
+                            current_task = None;
+                        }
+                    }
+                }
+                LineKind::Marked => {
+                    let m = l.marker.clone().expect("a marked line has its marker");
+                    let role = match (m.level, task_level) {
+                        (Level::Chapter, _) => Role2::Chapter,
+                        (lv, Some(tl)) if lv == tl => Role2::Task,
+                        (lv, Some(tl)) if lv < tl => Role2::Section,
+                        (_, Some(_)) => Role2::SubPoint,
+                        (_, None) => Role2::Section,
+                    };
+                    match role {
+                        Role2::Chapter => {
+                            self.open_chapter(Some(&m), i, i);
+                            current_task = None;
+                        }
+                        Role2::Section => {
+                            self.open_section(&m, i);
+                            current_task = None;
+                        }
+                        Role2::Task => {
+                            let t = self.start_task(&m, i, &mut first_leads);
+                            bracket_style += usize::from(t.bracket.is_some());
+                            absorbing = !self.ends_sentence(i)
+                                || self.lines[i].chars - m.raw.chars().count() <= 40
+                                    && !self.has_sentence_punct(i);
+                            current_task = Some(self.push_task(t));
+                        }
+                        Role2::SubPoint => {
+                            if let Some(t) = current_task {
+                                self.extend_task(t, i, &mut first_leads);
+                            }
+                        }
+                    }
+                }
+                LineKind::BracketOnly | LineKind::Labelled => {
+                    if let Some(t) = current_task {
+                        if self.plan.tasks[t].bracket.is_none() || l.kind == LineKind::Labelled {
+                            self.attach_bracket(t, i, &mut first_leads);
+                            bracket_style += 1;
+                        }
+                    }
+                }
+                LineKind::Text | LineKind::TableRow => {
+                    if let Some(k) = self.unnumbered_heading(i) {
+                        self.open_chapter(None, i, k);
+                        current_task = None;
+                        i = k + 1;
+                        continue;
+                    }
+                    if self.is_closing_line(i) {
+                        current_task = None;
+                        absorbing = false;
+                    } else if let Some(t) = current_task {
+                        let takes_bracket = self.plan.tasks[t].bracket.is_none()
+                            && bracket_style > 0
+                            && l.brackets.last().is_some_and(|b| b.end + 3 >= l.end);
+                        if absorbing || takes_bracket {
+                            self.extend_task(t, i, &mut first_leads);
+                            absorbing = !self.ends_sentence(i) || absorbing;
+                        } else {
+                            current_task = None;
+                        }
+                    } else {
+                        self.chapter_text(i);
+                    }
+                }
+            }
+            i += 1;
+        }
+        // Close the text of every task: the owners found in brackets and
+        // labelled lines were gathered as the lines came.
+        for t in 0..self.plan.tasks.len() {
+            self.finish_task(t);
+        }
+    }
+
+    /// A signature, date or imprint line: the plan's text has ended.
+    fn is_closing_line(&self, i: usize) -> bool {
+        let l = &self.lines[i];
+        let t = self.text(i);
+        (l.dated
+            .iter()
+            .any(|d| d.full_date().is_some() || d.month_day.is_some())
+            && l.chars <= 40)
+            || PlanParser::parse(Rule::imprint_line, t).is_ok()
+            || (t.starts_with(['（', '(']) && t.ends_with(['）', ')']) && l.chars <= 20)
+    }
+
+    /// A heading without a number (`总体要求`, `重点任务`, `强化保护措施,` +
+    /// `严格落实知识产权严保护政策`): a short line with no sentence punctuation,
+    /// followed by a heading, an item or a paragraph. Returns its last line.
+    fn unnumbered_heading(&self, i: usize) -> Option<usize> {
+        let fits = |k: usize| -> bool {
+            let l = &self.lines[k];
+            let t = self.text(k);
+            l.kind == LineKind::Text
+                && l.chars <= 30
+                && l.brackets.is_empty()
+                && l.doc_numbers.is_empty()
+                && l.dated
+                    .iter()
+                    .all(|d| d.full_date().is_none() && d.month_day.is_none())
+                && !t.contains(['。', '；', ';', '：', ':', '！', '？', '《', '（', '('])
+                && !self.is_closing_line(k)
+        };
+        if !fits(i) {
+            return None;
+        }
+        // A heading broken over two lines: the first part ends with a comma, or
+        // the second part directly follows and itself heads something.
+        let mut last = i;
+        if i + 1 < self.lines.len()
+            && fits(i + 1)
+            && (self.text(i).ends_with(['，', ',']) || self.text(i).chars().count() <= 15)
+        {
+            last = i + 1;
+        }
+        let next = (last + 1..self.lines.len()).find(|&k| self.lines[k].kind != LineKind::Blank)?;
+        let nl = &self.lines[next];
+        let heads_something = match nl.kind {
+            LineKind::Marked => true,
+            LineKind::Text => nl.chars > 30 && !self.is_closing_line(next),
+            LineKind::TableRow => true,
+            _ => false,
+        };
+        heads_something.then_some(last)
+    }
+
+    fn open_chapter(&mut self, m: Option<&Marker>, first: usize, last: usize) {
+        let (start, title) = match m {
+            Some(m) => (
+                m.start,
+                self.ctx
+                    .raw(m.end, self.lines[first].end)
+                    .trim_matches(is_space)
+                    .to_string(),
+            ),
+            None => {
+                let s = self.lines[first].start + self.leading_space(first);
+                let title: String = (first..=last).map(|k| self.text(k)).collect();
+                (s, title)
+            }
+        };
+        let end = self.lines[last].end;
+        let index = self.plan.chapters.len();
+        self.plan.chapters.push(Chapter {
+            index,
+            number: m.and_then(|m| m.number),
+            marker: m.map(|m| m.raw.clone()),
+            title,
+            span: self.ctx.span(start, end),
+            goal: None,
+            sections: Vec::new(),
+            tasks: Vec::new(),
+        });
+    }
+
+    fn leading_space(&self, i: usize) -> usize {
+        let l = &self.lines[i];
+        let s = &self.ctx.text[l.start..l.end];
+        s.len() - s.trim_start_matches(is_space).len()
+    }
+
+    fn ensure_chapter(&mut self) -> usize {
+        if self.plan.chapters.is_empty() {
+            self.plan.chapters.push(Chapter {
+                index: 0,
+                number: None,
+                marker: None,
+                title: String::new(),
+                span: self.ctx.span(0, 0),
+                goal: None,
+                sections: Vec::new(),
+                tasks: Vec::new(),
+            });
+        }
+        self.plan.chapters.len() - 1
+    }
+
+    fn open_section(&mut self, m: &Marker, i: usize) {
+        let c = self.ensure_chapter();
+        let l = &self.lines[i];
+        let line_text = self.ctx.raw(m.end, l.end);
+        let title = line_text
+            .split_once('。')
+            .map_or(line_text.as_str(), |(head, _)| head)
+            .trim_matches(is_space)
+            .to_string();
+        let chapter = &mut self.plan.chapters[c];
+        let index = chapter.sections.len();
+        chapter.sections.push(Section {
+            index,
+            number: m.number,
+            marker: Some(m.raw.clone()),
+            title,
+            span: self.ctx.span(m.start, l.end),
+            tasks: Vec::new(),
+        });
+    }
+
+    /// A paragraph of a chapter outside its tasks: the chapter's goal when it
+    /// sets a target year or quantities before the first task.
+    fn chapter_text(&mut self, i: usize) {
+        let Some(c) = self.plan.chapters.len().checked_sub(1) else {
+            return;
+        };
+        let chapter = &self.plan.chapters[c];
+        if chapter.goal.is_some() || !chapter.tasks.is_empty() || !chapter.sections.is_empty() {
+            return;
+        }
+        let l = &self.lines[i];
+        if l.goal_years.is_empty() && l.targets.is_empty() {
+            return;
+        }
+        let s = l.start + self.leading_space(i);
+        let goal = Goal {
+            year: l.goal_years.first().map(|g| g.0),
+            text: self
+                .ctx
+                .raw(s, l.end)
+                .trim_end_matches(is_space)
+                .to_string(),
+            targets: l.targets.clone(),
+            span: self.ctx.span(s, l.end),
+        };
+        self.plan.chapters[c].goal = Some(goal);
+    }
+
+    fn start_task(&mut self, m: &Marker, i: usize, first_leads: &mut bool) -> Task {
+        let chapter = self.plan.chapters.len().checked_sub(1);
+        let section = chapter.and_then(|c| self.plan.chapters[c].sections.len().checked_sub(1));
+        let mut path = Vec::new();
+        if let Some(c) = chapter {
+            let ch = &self.plan.chapters[c];
+            path.push(ch.marker.clone().unwrap_or_else(|| ch.title.clone()));
+            if let Some(s) = section {
+                path.push(ch.sections[s].marker.clone().unwrap_or_default());
+            }
+        }
+        path.push(m.raw.clone());
+        let l = &self.lines[i];
+        let mut task = Task {
+            index: 0,
+            number: m.number.unwrap_or(0),
+            marker: m.raw.clone(),
+            level: m.level,
+            path,
+            chapter,
+            section,
+            title: None,
+            text: String::new(),
+            owners: Vec::new(),
+            deadline: Deadline::default(),
+            targets: Vec::new(),
+            bracket: None,
+            span: self.ctx.span(m.start, l.end),
+        };
+        self.take_line(&mut task, i, l.content_start, first_leads);
+        task
+    }
+
+    fn push_task(&mut self, mut t: Task) -> usize {
+        let index = self.plan.tasks.len();
+        t.index = index;
+        if let Some(c) = t.chapter {
+            self.plan.chapters[c].tasks.push(index);
+            if let Some(s) = t.section {
+                self.plan.chapters[c].sections[s].tasks.push(index);
+            }
+        }
+        self.plan.tasks.push(t);
+        index
+    }
+
+    fn extend_task(&mut self, t: usize, i: usize, first_leads: &mut bool) {
+        let mut task = std::mem::replace(&mut self.plan.tasks[t], placeholder_task());
+        let l = &self.lines[i];
+        let start = l.start + self.leading_space(i);
+        task.text.push('\n');
+        self.take_line(&mut task, i, start, first_leads);
+        task.span.end = l.end;
+        self.plan.tasks[t] = task;
+    }
+
+    fn attach_bracket(&mut self, t: usize, i: usize, first_leads: &mut bool) {
+        let l = &self.lines[i];
+        let mut task = std::mem::replace(&mut self.plan.tasks[t], placeholder_task());
+        for b in &l.brackets {
+            self.apply_bracket(&mut task, b, first_leads);
+        }
+        task.span.end = l.end;
+        self.plan.tasks[t] = task;
+    }
+
+    /// Adds the text, brackets, deadlines and targets of line `i` (from byte
+    /// `from`) to `task`.
+    fn take_line(&self, task: &mut Task, i: usize, from: usize, first_leads: &mut bool) {
+        let l = &self.lines[i];
+        // The task's text leaves out its responsibility brackets.
+        let mut pos = from;
+        let mut text = String::new();
+        for b in &l.brackets {
+            if b.start >= pos {
+                text.push_str(&self.ctx.raw(pos, b.start));
+                pos = b.end;
+            }
+        }
+        text.push_str(&self.ctx.raw(pos, l.end));
+        task.text.push_str(text.trim_matches(is_space));
+        for b in &l.brackets {
+            self.apply_bracket(task, b, first_leads);
+        }
+        task.targets
+            .extend(l.targets.iter().filter(|t| t.span.start >= from).cloned());
+        if task.deadline.kind == DeadlineKind::None {
+            if let Some(d) = l
+                .dated
+                .iter()
+                .find(|d| d.start >= from && d.is_text_deadline())
+            {
+                task.deadline = dated_deadline(self.ctx, d);
+            } else if let Some(r) = l
+                .recurring
+                .iter()
+                .find(|r| r.span.is_some_and(|s| s.start >= from))
+            {
+                task.deadline = r.clone();
+            }
+        }
+        if task.deadline.kind == DeadlineKind::None {
+            if let Some(&(y, s, e)) = l.goal_years.iter().find(|g| g.1 >= from) {
+                task.deadline = Deadline {
+                    kind: DeadlineKind::Dated,
+                    date: Date::end_of_month(y, 12),
+                    raw: Some(self.ctx.raw(s, e)),
+                    span: Some(self.ctx.span(s, e)),
+                    ..Deadline::default()
+                };
+            }
+        }
+    }
+
+    fn apply_bracket(&self, task: &mut Task, b: &BracketRead, first_leads: &mut bool) {
+        *first_leads |= b.convention;
+        let mut owners = b.owners.clone();
+        if *first_leads && !b.explicit_lead {
+            if let Some(first) = owners.first_mut() {
+                first.role = Role::Lead;
+                first.wording = "列第一位者为牵头单位".to_string();
+            }
+        }
+        task.owners.extend(owners);
+        // A bracket's time limit overrides one read from running text.
+        if let Some(d) = &b.deadline {
+            if task.bracket.is_none() || task.deadline.kind == DeadlineKind::None {
+                task.deadline = d.clone();
+            }
+        }
+        let raw = self.ctx.raw(b.start, b.end);
+        match &mut task.bracket {
+            Some(existing) => {
+                existing.raw.push('\n');
+                existing.raw.push_str(&raw);
+                existing.span.end = b.end;
+                existing.open_ended |= b.open_ended;
+            }
+            None => {
+                task.bracket = Some(Bracket {
+                    raw,
+                    span: self.ctx.span(b.start, b.end),
+                    first_leads: *first_leads,
+                    open_ended: b.open_ended,
+                })
+            }
+        }
+    }
+
+    fn finish_task(&mut self, t: usize) {
+        let task = &mut self.plan.tasks[t];
+        // A heading of its own (`（三）完善侵权赔偿制度` + paragraph), or a short
+        // first sentence that names the task (`深化…执法协调机制。充分…`).
+        let first_line = task.text.lines().next().unwrap_or("");
+        if task.text.contains('\n')
+            && !first_line.ends_with(['。', '；', ';'])
+            && first_line.chars().count() <= 40
+        {
+            task.title = Some(first_line.trim_end_matches(['，', ',']).to_string());
+        } else if let Some((head, rest)) = first_line.split_once('。') {
+            let short = head.chars().count() <= 20
+                || (head.chars().count() <= 40 && !head.contains(['，', ',', '；', ';']));
+            if !rest.trim().is_empty() && short {
+                task.title = Some(head.to_string());
+            }
+        }
+    }
+
+    fn index_units(&mut self) {
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut units: Vec<Unit> = Vec::new();
+        for task in &self.plan.tasks {
+            for o in &task.owners {
+                let u = *by_name.entry(o.unit.clone()).or_insert_with(|| {
+                    units.push(Unit {
+                        name: o.unit.clone(),
+                        tasks: Vec::new(),
+                        lead: 0,
+                        responsible: 0,
+                        cooperate: 0,
+                    });
+                    units.len() - 1
+                });
+                let unit = &mut units[u];
+                if unit.tasks.last() != Some(&task.index) {
+                    unit.tasks.push(task.index);
+                    match o.role {
+                        Role::Lead => unit.lead += 1,
+                        Role::Responsible => unit.responsible += 1,
+                        Role::Cooperate => unit.cooperate += 1,
+                    }
+                }
+            }
+        }
+        self.plan.units = units;
+    }
+
+    // ── Task tables (任务分工表): tab-separated rows, as .docx tables load ──
+
+    fn find_table(&self, body_start: usize) -> Option<usize> {
+        (body_start..self.lines.len())
+            .find(|&i| self.lines[i].kind == LineKind::TableRow && self.table_columns(i).is_some())
+    }
+
+    /// Reads a header row: which column holds the number, the task, the owners
+    /// of each role and the time limit.
+    fn table_columns(&self, i: usize) -> Option<TableColumns> {
+        let l = &self.lines[i];
+        let mut cols = TableColumns::default();
+        for (k, &(s, e)) in l.cells.iter().enumerate() {
+            let cell = self.ctx.text[s..e].trim_matches(is_space);
+            if cell.is_empty() {
+                continue;
+            }
+            if PlanParser::parse(Rule::owner_label, cell)
+                .is_ok_and(|p| p.as_str() == cell || cell.len() <= 12)
+            {
+                if let Ok(mut p) = PlanParser::parse(Rule::owner_label, cell) {
+                    let role = match p
+                        .next()
+                        .and_then(|p| p.into_inner().next())
+                        .map(|p| p.as_rule())
+                    {
+                        Some(Rule::lead_label) => Role::Lead,
+                        Some(Rule::coop_label) => Role::Cooperate,
+                        _ => Role::Responsible,
+                    };
+                    cols.owners.push((k, role, cell.to_string()));
+                    continue;
+                }
+            }
+            if PlanParser::parse(Rule::deadline_label, cell).is_ok() {
+                cols.deadline = Some(k);
+            } else if cell.contains("序号") || cell == "编号" {
+                cols.number = Some(k);
+            } else if cell.contains("任务")
+                || cell.contains("内容")
+                || cell.contains("措施")
+                || cell.contains("事项")
+            {
+                cols.task.get_or_insert(k);
+            }
+        }
+        (cols.task.is_some() && (!cols.owners.is_empty() || cols.deadline.is_some()))
+            .then_some(cols)
+    }
+
+    fn table_task(&self, i: usize, cols: &TableColumns, first_leads: &mut bool) -> Option<Task> {
+        let l = &self.lines[i];
+        let cell = |k: usize| l.cells.get(k).map(|&(s, e)| (s, e));
+        let (ts, te) = cell(cols.task?)?;
+        let text = self.ctx.raw(ts, te).trim_matches(is_space).to_string();
+        if text.is_empty() {
+            return None;
+        }
+        let number = match cols.number.and_then(cell) {
+            Some((s, e)) => self.ctx.text[s..e]
+                .trim_matches(is_space)
+                .trim_end_matches(['.', '．', '、'])
+                .parse()
+                .ok()?,
+            None => self.plan.tasks.len() as u32 + 1,
+        };
+        let chapter = self.plan.chapters.len().checked_sub(1);
+        let mut task = Task {
+            index: 0,
+            number,
+            marker: number.to_string(),
+            level: Level::Row,
+            path: chapter
+                .map(|c| self.plan.chapters[c].marker.clone().unwrap_or_default())
+                .into_iter()
+                .chain([number.to_string()])
+                .collect(),
+            chapter,
+            section: None,
+            title: None,
+            text,
+            owners: Vec::new(),
+            deadline: Deadline::default(),
+            targets: l
+                .targets
+                .iter()
+                .filter(|t| t.span.start >= ts && t.span.end <= te)
+                .cloned()
+                .collect(),
+            bracket: None,
+            span: self.ctx.span(l.start + self.leading_space(i), l.end),
+        };
+        let mut b = BracketRead {
+            start: l.start,
+            end: l.end,
+            owners: Vec::new(),
+            explicit_lead: false,
+            deadline: None,
+            convention: false,
+            open_ended: false,
+        };
+        for (k, role, label) in &cols.owners {
+            let Some((s, e)) = cell(*k) else { continue };
+            let src = &self.ctx.text[s..e];
+            if let Ok(pairs) = PlanParser::parse(Rule::cell_units, src) {
+                for p in pairs.flatten().filter(|p| p.as_rule() == Rule::unit_group) {
+                    read_unit_group(self.ctx, p, s, *role, label, &mut b);
+                }
+            }
+            b.explicit_lead |= *role == Role::Lead;
+        }
+        if let Some((s, e)) = cols.deadline.and_then(cell) {
+            let src = &self.ctx.text[s..e];
+            if let Ok(mut pairs) = PlanParser::parse(Rule::cell_deadline, src) {
+                if let Some(dc) = pairs.next().and_then(|p| {
+                    p.into_inner()
+                        .find(|p| p.as_rule() == Rule::deadline_clause)
+                }) {
+                    b.deadline = read_deadline_clause(self.ctx, dc, s, true);
+                }
+            }
+        }
+        if !b.owners.is_empty() || b.deadline.is_some() {
+            self.apply_bracket(&mut task, &b, first_leads);
+        }
+        Some(task)
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct TableColumns {
+    number: Option<usize>,
+    task: Option<usize>,
+    owners: Vec<(usize, Role, String)>,
+    deadline: Option<usize>,
+}
+
+fn placeholder_task() -> Task {
+    Task {
+        index: 0,
+        number: 0,
+        marker: String::new(),
+        level: Level::Item,
+        path: Vec::new(),
+        chapter: None,
+        section: None,
+        title: None,
+        text: String::new(),
+        owners: Vec::new(),
+        deadline: Deadline::default(),
+        targets: Vec::new(),
+        bracket: None,
+        span: Span::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numerals() {
+        assert_eq!(cn_numeral("一"), Some(1));
+        assert_eq!(cn_numeral("十"), Some(10));
+        assert_eq!(cn_numeral("十二"), Some(12));
+        assert_eq!(cn_numeral("二十"), Some(20));
+        assert_eq!(cn_numeral("三十四"), Some(34));
+    }
+
+    #[test]
+    fn month_day_split_is_certain_or_refused() {
+        assert_eq!(split_month_day("917"), Some((9, 17)));
+        assert_eq!(split_month_day("1231"), Some((12, 31)));
+        assert_eq!(split_month_day("111"), None);
+    }
 }
