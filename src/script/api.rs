@@ -1,0 +1,827 @@
+//! The read-only plan API scripts see.
+//!
+//! Every model element is a small handle: the shared [`Doc`] (the plan and its
+//! text behind one `Arc`) plus the indices that find the element. Getters read
+//! through the handle, so `task.owners` or `plan.tasks` never copy the model:
+//! lists are [`List`] handles that are iterated, indexed and filtered lazily.
+//! Optional values that are missing read as `()`.
+//!
+//! Besides the model, scripts get a few helpers that are too slow to write in
+//! Rhai over every character of a plan: `source(x)`, `text_before(x, n)`,
+//! `text_after(x, n)`, `find_all(x, needle)`, `find_any(x, chars)`,
+//! `is_han(s)`, `is_cjk(s)`, `has_han(s)`, `has_cjk(s)`; dates (`date(y, m, d)`, comparisons,
+//! `days_until`); `option(name, default)` and the unit registry
+//! (`registry_enabled()`, `is_known_unit`, `canonical_unit`, `nearest_unit`).
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, FLOAT, INT};
+use std::sync::{Arc, OnceLock};
+
+use super::context_of;
+use super::text::{is_cjk, is_han};
+use crate::load::LineIndex;
+use crate::model::{
+    Chapter, Date, DateMention, Deadline, DocNumber, Goal, Owner, Plan, Section, Span, Target, Task, Unit,
+};
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// A plan with the text it was read from: what every handle shares.
+#[derive(Debug)]
+pub struct Doc {
+    pub plan: Arc<Plan>,
+    pub text: Arc<str>,
+    lines: OnceLock<LineIndex>,
+}
+
+impl Doc {
+    pub fn new(plan: Arc<Plan>, text: Arc<str>) -> Doc {
+        Doc { plan, text, lines: OnceLock::new() }
+    }
+
+    /// A span of `start..end` with its line and column, if it lies on
+    /// character boundaries inside the text.
+    pub fn span(&self, start: usize, end: usize) -> Option<Span> {
+        if start > end || !self.text.is_char_boundary(start) || !self.text.is_char_boundary(end) {
+            return None;
+        }
+        let lines = self.lines.get_or_init(|| LineIndex::new(&self.text));
+        let (line, column) = lines.locate(&self.text, start);
+        Some(Span { start, end, line, column })
+    }
+
+    /// The text under a span (empty when the span does not fit the text).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// Where a finding about the whole plan points: its title, else the start.
+    pub fn plan_span(&self) -> Span {
+        self.plan.title_span.unwrap_or(Span { start: 0, end: 0, line: 1, column: 1 })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Handles
+
+/// `plan`: the whole plan.
+#[derive(Debug, Clone)]
+pub struct PlanRef {
+    doc: Arc<Doc>,
+}
+
+impl PlanRef {
+    pub fn new(doc: Arc<Doc>) -> PlanRef {
+        PlanRef { doc }
+    }
+}
+
+macro_rules! handle {
+    ($(#[$m:meta])* $name:ident { $($field:ident: $ty:ty),* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            doc: Arc<Doc>,
+            $($field: $ty),*
+        }
+    };
+}
+
+handle!(/// A chapter (章, `一、…`).
+    ChapterRef { c: usize });
+handle!(/// A section (节, `（一）…`) of a chapter.
+    SectionRef { c: usize, s: usize });
+handle!(/// A task (任务).
+    TaskRef { t: usize });
+handle!(/// An owner (责任单位) of a task.
+    OwnerRef { t: usize, o: usize });
+handle!(/// The deadline (完成时限) of a task; present even when the task has none.
+    DeadlineRef { t: usize });
+handle!(/// The responsibility bracket of a task.
+    BracketRef { t: usize });
+handle!(/// The goal (目标) of a chapter.
+    GoalRef { c: usize });
+handle!(/// A quantitative target (量化指标) of a task or of a chapter's goal.
+    TargetRef { of: TargetOf, i: usize });
+handle!(/// A document number (文号): the plan's own (`which: None`) or a reference.
+    DocNumberRef { which: Option<usize> });
+handle!(/// A calendar date as written: the issue date (`which: None`) or any other.
+    DateMentionRef { which: Option<usize> });
+handle!(/// A unit (单位) named somewhere in the plan.
+    UnitRef { u: usize });
+handle!(/// The period (实施期限) the plan covers.
+    PeriodRef {});
+handle!(/// A span of the text, with line and column.
+    SpanRef { span: Span });
+
+/// Whose target a [`TargetRef`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetOf {
+    Task(usize),
+    Goal(usize),
+}
+
+impl ChapterRef {
+    fn get(&self) -> &Chapter {
+        &self.doc.plan.chapters[self.c]
+    }
+}
+impl SectionRef {
+    fn get(&self) -> &Section {
+        &self.doc.plan.chapters[self.c].sections[self.s]
+    }
+}
+impl TaskRef {
+    fn get(&self) -> &Task {
+        &self.doc.plan.tasks[self.t]
+    }
+}
+impl OwnerRef {
+    fn get(&self) -> &Owner {
+        &self.doc.plan.tasks[self.t].owners[self.o]
+    }
+}
+impl DeadlineRef {
+    fn get(&self) -> &Deadline {
+        &self.doc.plan.tasks[self.t].deadline
+    }
+}
+impl GoalRef {
+    fn get(&self) -> Option<&Goal> {
+        self.doc.plan.chapters[self.c].goal.as_ref()
+    }
+}
+impl TargetRef {
+    fn get(&self) -> Option<&Target> {
+        let plan = &self.doc.plan;
+        match self.of {
+            TargetOf::Task(t) => plan.tasks[t].targets.get(self.i),
+            TargetOf::Goal(c) => plan.chapters[c].goal.as_ref()?.targets.get(self.i),
+        }
+    }
+}
+impl DocNumberRef {
+    fn get(&self) -> Option<&DocNumber> {
+        match self.which {
+            None => self.doc.plan.doc_number.as_ref(),
+            Some(i) => self.doc.plan.references.get(i),
+        }
+    }
+}
+impl DateMentionRef {
+    fn get(&self) -> Option<&DateMention> {
+        match self.which {
+            None => self.doc.plan.issued_mention.as_ref(),
+            Some(i) => self.doc.plan.dates.get(i),
+        }
+    }
+}
+impl UnitRef {
+    fn get(&self) -> &Unit {
+        &self.doc.plan.units[self.u]
+    }
+}
+
+/// What a script may pass to `report` and the text helpers: any handle with a
+/// place in the text, an explicit span map `#{start, end}`, or a `Span`.
+pub struct Located {
+    pub span: Span,
+    /// Index of the task the element belongs to.
+    pub task: Option<usize>,
+    /// The element has no place of its own (a missing deadline): `span` is its
+    /// task's, or the plan's. A fix there would replace the wrong text.
+    pub borrowed: bool,
+}
+
+fn locate_handle(value: &Dynamic) -> Option<(Arc<Doc>, Located)> {
+    macro_rules! try_as {
+        ($t:ty, |$h:ident| $span:expr, $task:expr) => {
+            if let Some($h) = value.read_lock::<$t>() {
+                let task: Option<usize> = $task;
+                let span: Option<Span> = $span;
+                let doc = $h.doc.clone();
+                let borrowed = span.is_none();
+                // An element without a place of its own (a missing deadline)
+                // stands where its task does; a plan-level one at the title.
+                let span = span
+                    .or_else(|| task.map(|t| doc.plan.tasks[t].span))
+                    .unwrap_or_else(|| doc.plan_span());
+                return Some((doc, Located { span, task, borrowed }));
+            }
+        };
+    }
+    try_as!(TaskRef, |h| Some(h.get().span), Some(h.t));
+    try_as!(OwnerRef, |h| Some(h.get().span), Some(h.t));
+    try_as!(DeadlineRef, |h| h.get().span, Some(h.t));
+    try_as!(BracketRef, |h| h.doc.plan.tasks[h.t].bracket.as_ref().map(|b| b.span), Some(h.t));
+    try_as!(TargetRef, |h| h.get().map(|t| t.span), match h.of {
+        TargetOf::Task(t) => Some(t),
+        TargetOf::Goal(_) => None,
+    });
+    try_as!(ChapterRef, |h| Some(h.get().span), None);
+    try_as!(SectionRef, |h| Some(h.get().span), None);
+    try_as!(GoalRef, |h| h.get().map(|g| g.span), None);
+    try_as!(DocNumberRef, |h| h.get().map(|d| d.span), None);
+    try_as!(DateMentionRef, |h| h.get().map(|d| d.span), None);
+    try_as!(PeriodRef, |h| h.doc.plan.period.as_ref().and_then(|p| p.span), None);
+    try_as!(UnitRef, |h| first_mention(&h.doc.plan, h.get()), None);
+    try_as!(SpanRef, |h| Some(h.span), task_at(&h.doc.plan, h.span.start));
+    try_as!(PlanRef, |h| None, None);
+    None
+}
+
+/// Resolves what a script named as a place: a handle, a `Span`, or a map
+/// `#{start, end}` of byte offsets into the plan's text.
+pub fn locate(doc: &Doc, value: &Dynamic) -> RhaiResult<Located> {
+    if let Some((_, located)) = locate_handle(value) {
+        return Ok(located);
+    }
+    if let Some(map) = value.read_lock::<rhai::Map>() {
+        let offset = |key: &str| -> RhaiResult<usize> {
+            let v = map.get(key).ok_or_else(|| format!("a span map needs `{key}` (a byte offset)"))?;
+            let n = v.as_int().map_err(|t| format!("span `{key}` must be an integer, not {t}"))?;
+            usize::try_from(n).map_err(|_| format!("span `{key}` must not be negative").into())
+        };
+        let (start, end) = (offset("start")?, offset("end")?);
+        let span = doc.span(start, end).ok_or_else(|| {
+            format!(
+                "span {start}..{end} does not fit the plan's text ({} bytes) on character boundaries",
+                doc.text.len()
+            )
+        })?;
+        return Ok(Located { span, task: task_at(&doc.plan, start), borrowed: false });
+    }
+    Err(format!("cannot report on a value of type {}: pass a plan element or #{{start, end}}", value.type_name()).into())
+}
+
+/// The task whose span holds `offset`.
+fn task_at(plan: &Plan, offset: usize) -> Option<usize> {
+    let after = plan.tasks.partition_point(|t| t.span.start <= offset);
+    let t = after.checked_sub(1)?;
+    (offset < plan.tasks[t].span.end.max(plan.tasks[t].span.start + 1)).then_some(t)
+}
+
+/// Where a unit is first named.
+fn first_mention(plan: &Plan, unit: &Unit) -> Option<Span> {
+    let task = plan.tasks.get(*unit.tasks.first()?)?;
+    task.owners.iter().find(|o| o.unit == unit.name).map(|o| o.span)
+}
+
+// ---------------------------------------------------------------------------
+// Lists
+
+/// A list of model elements, read lazily: iterate it with `for`, index it
+/// (negative from the end), `len()`, `is_empty()`, `filter`, `map`, `some`,
+/// `all`, `find`, `first()`, `last()`, or turn it into an array with `to_array()`.
+#[derive(Debug, Clone)]
+pub struct List {
+    doc: Arc<Doc>,
+    kind: ListKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ListKind {
+    Tasks,
+    ChapterTasks(usize),
+    SectionTasks(usize, usize),
+    UnitTasks(usize),
+    Chapters,
+    Sections(usize),
+    Owners(usize),
+    TaskTargets(usize),
+    GoalTargets(usize),
+    Units,
+    References,
+    Dates,
+}
+
+impl List {
+    fn new(doc: &Arc<Doc>, kind: ListKind) -> List {
+        List { doc: doc.clone(), kind }
+    }
+
+    pub fn len(&self) -> usize {
+        let plan = &self.doc.plan;
+        match self.kind {
+            ListKind::Tasks => plan.tasks.len(),
+            ListKind::ChapterTasks(c) => plan.chapters[c].tasks.len(),
+            ListKind::SectionTasks(c, s) => plan.chapters[c].sections[s].tasks.len(),
+            ListKind::UnitTasks(u) => plan.units[u].tasks.len(),
+            ListKind::Chapters => plan.chapters.len(),
+            ListKind::Sections(c) => plan.chapters[c].sections.len(),
+            ListKind::Owners(t) => plan.tasks[t].owners.len(),
+            ListKind::TaskTargets(t) => plan.tasks[t].targets.len(),
+            ListKind::GoalTargets(c) => plan.chapters[c].goal.as_ref().map_or(0, |g| g.targets.len()),
+            ListKind::Units => plan.units.len(),
+            ListKind::References => plan.references.len(),
+            ListKind::Dates => plan.dates.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element at `i` (which must be below `len()`).
+    fn item(&self, i: usize) -> Dynamic {
+        let doc = self.doc.clone();
+        let plan = &self.doc.plan;
+        let task = |t: usize| Dynamic::from(TaskRef { doc: doc.clone(), t });
+        match self.kind {
+            ListKind::Tasks => task(i),
+            ListKind::ChapterTasks(c) => task(plan.chapters[c].tasks[i]),
+            ListKind::SectionTasks(c, s) => task(plan.chapters[c].sections[s].tasks[i]),
+            ListKind::UnitTasks(u) => task(plan.units[u].tasks[i]),
+            ListKind::Chapters => Dynamic::from(ChapterRef { doc, c: i }),
+            ListKind::Sections(c) => Dynamic::from(SectionRef { doc, c, s: i }),
+            ListKind::Owners(t) => Dynamic::from(OwnerRef { doc, t, o: i }),
+            ListKind::TaskTargets(t) => Dynamic::from(TargetRef { doc, of: TargetOf::Task(t), i }),
+            ListKind::GoalTargets(c) => Dynamic::from(TargetRef { doc, of: TargetOf::Goal(c), i }),
+            ListKind::Units => Dynamic::from(UnitRef { doc, u: i }),
+            ListKind::References => Dynamic::from(DocNumberRef { doc, which: Some(i) }),
+            ListKind::Dates => Dynamic::from(DateMentionRef { doc, which: Some(i) }),
+        }
+    }
+
+    fn index(&self, i: INT) -> RhaiResult<Dynamic> {
+        let len = self.len() as INT;
+        let at = if i < 0 { len + i } else { i };
+        if at < 0 || at >= len {
+            return Err(format!("index {i} out of bounds for a list of {len}").into());
+        }
+        Ok(self.item(at as usize))
+    }
+}
+
+/// Iterates a [`List`] without materialising it.
+pub struct ListIter {
+    list: List,
+    next: usize,
+    len: usize,
+}
+
+impl Iterator for ListIter {
+    type Item = Dynamic;
+    fn next(&mut self) -> Option<Dynamic> {
+        (self.next < self.len).then(|| {
+            self.next += 1;
+            self.list.item(self.next - 1)
+        })
+    }
+}
+
+impl IntoIterator for List {
+    type Item = Dynamic;
+    type IntoIter = ListIter;
+    fn into_iter(self) -> ListIter {
+        let len = self.len();
+        ListIter { list: self, next: 0, len }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Conversions
+
+fn opt<T: Into<Dynamic>>(v: Option<T>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, Into::into)
+}
+
+fn opt_str(v: &Option<String>) -> Dynamic {
+    v.as_deref().map_or(Dynamic::UNIT, |s| s.into())
+}
+
+fn opt_date(v: Option<Date>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, Dynamic::from)
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+fn days(d: Date) -> i64 {
+    let y = i64::from(d.year) - i64::from(d.month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(d.month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d.day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+// ---------------------------------------------------------------------------
+// Registration
+
+/// Registers the plan API on an engine.
+pub fn register(engine: &mut Engine) {
+    register_plan(engine);
+    register_structure(engine);
+    register_owners(engine);
+    register_values(engine);
+    register_lists(engine);
+    register_helpers(engine);
+}
+
+/// Registers `to_string`/`to_debug` (so `print(task)` and `"${task}"` work)
+/// and the `span` and `source` getters of a handle type.
+macro_rules! common {
+    ($engine:ident, $t:ty, $name:literal, |$h:ident| $label:expr) => {{
+        $engine.register_type_with_name::<$t>($name);
+        $engine.register_fn("to_string", |$h: &mut $t| -> String { $label });
+        $engine.register_fn("to_debug", |$h: &mut $t| -> String { format!("{}({})", $name, $label) });
+        $engine.register_get("span", |h: &mut $t| -> Dynamic {
+            let value = Dynamic::from(h.clone());
+            match locate_handle(&value) {
+                Some((doc, l)) => Dynamic::from(SpanRef { doc, span: l.span }),
+                None => Dynamic::UNIT,
+            }
+        });
+        $engine.register_get("source", |h: &mut $t| -> String {
+            let value = Dynamic::from(h.clone());
+            locate_handle(&value).map_or_else(String::new, |(doc, l)| doc.slice(l.span).to_owned())
+        });
+    }};
+}
+
+fn register_plan(engine: &mut Engine) {
+    common!(engine, PlanRef, "Plan", |h| h.doc.plan.title.clone().unwrap_or_default());
+    engine
+        .register_get("title", |h: &mut PlanRef| opt_str(&h.doc.plan.title))
+        .register_get("issuer", |h: &mut PlanRef| opt_str(&h.doc.plan.issuer))
+        .register_get("doc_number", |h: &mut PlanRef| {
+            opt(h.doc.plan.doc_number.as_ref().map(|_| Dynamic::from(DocNumberRef { doc: h.doc.clone(), which: None })))
+        })
+        .register_get("issued", |h: &mut PlanRef| opt_date(h.doc.plan.issued))
+        .register_get("issued_mention", |h: &mut PlanRef| {
+            opt(h.doc.plan.issued_mention.as_ref().map(|_| Dynamic::from(DateMentionRef { doc: h.doc.clone(), which: None })))
+        })
+        .register_get("period", |h: &mut PlanRef| {
+            opt(h.doc.plan.period.as_ref().map(|_| Dynamic::from(PeriodRef { doc: h.doc.clone() })))
+        })
+        .register_get("chapters", |h: &mut PlanRef| List::new(&h.doc, ListKind::Chapters))
+        .register_get("tasks", |h: &mut PlanRef| List::new(&h.doc, ListKind::Tasks))
+        .register_get("units", |h: &mut PlanRef| List::new(&h.doc, ListKind::Units))
+        .register_get("references", |h: &mut PlanRef| List::new(&h.doc, ListKind::References))
+        .register_get("dates", |h: &mut PlanRef| List::new(&h.doc, ListKind::Dates));
+
+    common!(engine, PeriodRef, "Period", |h| h.doc.plan.period.as_ref().map_or_else(String::new, |p| format!("{}-{}", p.start, p.end)));
+    engine
+        .register_get("start", |h: &mut PeriodRef| opt(h.doc.plan.period.as_ref().map(|p| INT::from(p.start))))
+        .register_get("end", |h: &mut PeriodRef| opt(h.doc.plan.period.as_ref().map(|p| INT::from(p.end))))
+        .register_get("raw", |h: &mut PeriodRef| opt(h.doc.plan.period.as_ref().map(|p| p.raw.clone())));
+}
+
+fn register_structure(engine: &mut Engine) {
+    common!(engine, ChapterRef, "Chapter", |h| format!("{}{}", h.get().marker.as_deref().unwrap_or(""), h.get().title));
+    engine
+        .register_get("index", |h: &mut ChapterRef| h.c as INT)
+        .register_get("number", |h: &mut ChapterRef| opt(h.get().number.map(INT::from)))
+        .register_get("marker", |h: &mut ChapterRef| opt_str(&h.get().marker))
+        .register_get("title", |h: &mut ChapterRef| h.get().title.clone())
+        .register_get("goal", |h: &mut ChapterRef| {
+            opt(h.get().goal.as_ref().map(|_| Dynamic::from(GoalRef { doc: h.doc.clone(), c: h.c })))
+        })
+        .register_get("sections", |h: &mut ChapterRef| List::new(&h.doc, ListKind::Sections(h.c)))
+        .register_get("tasks", |h: &mut ChapterRef| List::new(&h.doc, ListKind::ChapterTasks(h.c)));
+
+    common!(engine, SectionRef, "Section", |h| format!("{}{}", h.get().marker.as_deref().unwrap_or(""), h.get().title));
+    engine
+        .register_get("index", |h: &mut SectionRef| h.s as INT)
+        .register_get("number", |h: &mut SectionRef| opt(h.get().number.map(INT::from)))
+        .register_get("marker", |h: &mut SectionRef| opt_str(&h.get().marker))
+        .register_get("title", |h: &mut SectionRef| h.get().title.clone())
+        .register_get("chapter", |h: &mut SectionRef| ChapterRef { doc: h.doc.clone(), c: h.c })
+        .register_get("tasks", |h: &mut SectionRef| List::new(&h.doc, ListKind::SectionTasks(h.c, h.s)));
+
+    common!(engine, GoalRef, "Goal", |h| h.get().map_or_else(String::new, |g| g.text.clone()));
+    engine
+        .register_get("year", |h: &mut GoalRef| opt(h.get().and_then(|g| g.year).map(INT::from)))
+        .register_get("text", |h: &mut GoalRef| h.get().map_or_else(String::new, |g| g.text.clone()))
+        .register_get("chapter", |h: &mut GoalRef| ChapterRef { doc: h.doc.clone(), c: h.c })
+        .register_get("targets", |h: &mut GoalRef| List::new(&h.doc, ListKind::GoalTargets(h.c)));
+
+    common!(engine, TaskRef, "Task", |h| h.get().marker.clone());
+    engine
+        .register_get("index", |h: &mut TaskRef| h.t as INT)
+        .register_get("number", |h: &mut TaskRef| INT::from(h.get().number))
+        .register_get("marker", |h: &mut TaskRef| h.get().marker.clone())
+        .register_get("level", |h: &mut TaskRef| h.get().level.as_str())
+        .register_get("path", |h: &mut TaskRef| -> Array { h.get().path.iter().map(|p| p.as_str().into()).collect() })
+        .register_get("chapter", |h: &mut TaskRef| {
+            opt(h.get().chapter.map(|c| Dynamic::from(ChapterRef { doc: h.doc.clone(), c })))
+        })
+        .register_get("section", |h: &mut TaskRef| {
+            let task = h.get();
+            opt(task
+                .chapter
+                .zip(task.section)
+                .map(|(c, s)| Dynamic::from(SectionRef { doc: h.doc.clone(), c, s })))
+        })
+        .register_get("marker_span", |h: &mut TaskRef| {
+            // The marker where the task starts (`12.`): a short place to point
+            // at for findings about the whole task.
+            let task = h.get();
+            let start = task.span.start;
+            let end = start + task.marker.len();
+            let span = match h.doc.text.get(start..end) {
+                Some(text) if text == task.marker && end <= task.span.end => h.doc.span(start, end),
+                _ => None,
+            };
+            SpanRef { doc: h.doc.clone(), span: span.unwrap_or(task.span) }
+        })
+        .register_get("title", |h: &mut TaskRef| opt_str(&h.get().title))
+        .register_get("text", |h: &mut TaskRef| h.get().text.clone())
+        .register_get("owners", |h: &mut TaskRef| List::new(&h.doc, ListKind::Owners(h.t)))
+        .register_get("deadline", |h: &mut TaskRef| DeadlineRef { doc: h.doc.clone(), t: h.t })
+        .register_get("targets", |h: &mut TaskRef| List::new(&h.doc, ListKind::TaskTargets(h.t)))
+        .register_get("bracket", |h: &mut TaskRef| {
+            opt(h.get().bracket.as_ref().map(|_| Dynamic::from(BracketRef { doc: h.doc.clone(), t: h.t })))
+        });
+    engine.register_fn("==", |a: TaskRef, b: TaskRef| Arc::ptr_eq(&a.doc, &b.doc) && a.t == b.t);
+    engine.register_fn("!=", |a: TaskRef, b: TaskRef| !(Arc::ptr_eq(&a.doc, &b.doc) && a.t == b.t));
+
+    common!(engine, BracketRef, "Bracket", |h| h.doc.plan.tasks[h.t].bracket.as_ref().map_or_else(String::new, |b| b.raw.clone()));
+    let bracket = |h: &BracketRef| h.doc.plan.tasks[h.t].bracket.clone().unwrap_or_else(|| crate::model::Bracket {
+        raw: String::new(),
+        span: h.doc.plan.tasks[h.t].span,
+        first_leads: false,
+        open_ended: false,
+    });
+    engine
+        .register_get("raw", move |h: &mut BracketRef| bracket(h).raw)
+        .register_get("first_leads", move |h: &mut BracketRef| bracket(h).first_leads)
+        .register_get("open_ended", move |h: &mut BracketRef| bracket(h).open_ended)
+        .register_get("task", |h: &mut BracketRef| TaskRef { doc: h.doc.clone(), t: h.t });
+}
+
+fn register_owners(engine: &mut Engine) {
+    common!(engine, OwnerRef, "Owner", |h| h.get().unit.clone());
+    engine
+        .register_get("unit", |h: &mut OwnerRef| h.get().unit.clone())
+        .register_get("role", |h: &mut OwnerRef| h.get().role.as_str())
+        .register_get("wording", |h: &mut OwnerRef| h.get().wording.clone())
+        .register_get("index", |h: &mut OwnerRef| h.o as INT)
+        .register_get("task", |h: &mut OwnerRef| TaskRef { doc: h.doc.clone(), t: h.t });
+
+    common!(engine, UnitRef, "Unit", |h| h.get().name.clone());
+    engine
+        .register_get("name", |h: &mut UnitRef| h.get().name.clone())
+        .register_get("tasks", |h: &mut UnitRef| List::new(&h.doc, ListKind::UnitTasks(h.u)))
+        .register_get("lead", |h: &mut UnitRef| h.get().lead as INT)
+        .register_get("responsible", |h: &mut UnitRef| h.get().responsible as INT)
+        .register_get("cooperate", |h: &mut UnitRef| h.get().cooperate as INT);
+}
+
+fn register_values(engine: &mut Engine) {
+    common!(engine, DeadlineRef, "Deadline", |h| h.get().raw.clone().unwrap_or_else(|| h.get().kind.as_str().to_owned()));
+    engine
+        .register_get("kind", |h: &mut DeadlineRef| h.get().kind.as_str())
+        .register_get("date", |h: &mut DeadlineRef| opt_date(h.get().date))
+        .register_get("raw", |h: &mut DeadlineRef| opt_str(&h.get().raw))
+        .register_get("damaged", |h: &mut DeadlineRef| h.get().damaged)
+        .register_get("fix", |h: &mut DeadlineRef| opt_str(&h.get().fix))
+        .register_get("recurrence", |h: &mut DeadlineRef| opt_str(&h.get().recurrence))
+        .register_get("task", |h: &mut DeadlineRef| TaskRef { doc: h.doc.clone(), t: h.t });
+
+    common!(engine, TargetRef, "Target", |h| h.get().map_or_else(String::new, |t| t.raw.clone()));
+    engine
+        .register_get("raw", |h: &mut TargetRef| h.get().map_or_else(String::new, |t| t.raw.clone()))
+        .register_get("value", |h: &mut TargetRef| h.get().map_or(0.0, |t| t.value as FLOAT))
+        .register_get("value_max", |h: &mut TargetRef| opt(h.get().and_then(|t| t.value_max).map(|v| v as FLOAT)))
+        .register_get("unit", |h: &mut TargetRef| h.get().map_or_else(String::new, |t| t.unit.clone()))
+        .register_get("comparator", |h: &mut TargetRef| h.get().map_or("eq", |t| t.comparator.as_str()))
+        .register_get("baseline", |h: &mut TargetRef| opt(h.get().and_then(|t| t.baseline.clone())))
+        .register_get("task", |h: &mut TargetRef| match h.of {
+            TargetOf::Task(t) => Dynamic::from(TaskRef { doc: h.doc.clone(), t }),
+            TargetOf::Goal(_) => Dynamic::UNIT,
+        });
+
+    common!(engine, DocNumberRef, "DocNumber", |h| h.get().map_or_else(String::new, |d| d.raw.clone()));
+    engine
+        .register_get("raw", |h: &mut DocNumberRef| h.get().map_or_else(String::new, |d| d.raw.clone()))
+        .register_get("issuer_code", |h: &mut DocNumberRef| h.get().map_or_else(String::new, |d| d.issuer_code.clone()))
+        .register_get("year", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.year).map(INT::from)))
+        .register_get("serial", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.serial).map(INT::from)))
+        .register_get("damaged", |h: &mut DocNumberRef| h.get().is_some_and(|d| d.damaged))
+        .register_get("problem", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.problem.clone())))
+        .register_get("fix", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.fix.clone())))
+        .register_get("is_own", |h: &mut DocNumberRef| match h.which {
+            None => true,
+            Some(i) => h.doc.plan.doc_number.as_ref().is_some_and(|own| own.span == h.doc.plan.references[i].span),
+        });
+
+    common!(engine, DateMentionRef, "DateMention", |h| h.get().map_or_else(String::new, |d| d.raw.clone()));
+    engine
+        .register_get("raw", |h: &mut DateMentionRef| h.get().map_or_else(String::new, |d| d.raw.clone()))
+        .register_get("date", |h: &mut DateMentionRef| opt_date(h.get().and_then(|d| d.date)))
+        .register_get("damaged", |h: &mut DateMentionRef| h.get().is_some_and(|d| d.damaged))
+        .register_get("fix", |h: &mut DateMentionRef| opt(h.get().and_then(|d| d.fix.clone())));
+
+    engine.register_type_with_name::<SpanRef>("Span");
+    engine
+        .register_get("start", |h: &mut SpanRef| h.span.start as INT)
+        .register_get("end", |h: &mut SpanRef| h.span.end as INT)
+        .register_get("line", |h: &mut SpanRef| INT::from(h.span.line))
+        .register_get("column", |h: &mut SpanRef| INT::from(h.span.column))
+        .register_get("len", |h: &mut SpanRef| h.span.len() as INT)
+        .register_get("source", |h: &mut SpanRef| h.doc.slice(h.span).to_owned())
+        .register_get("span", |h: &mut SpanRef| h.clone())
+        .register_fn("to_string", |h: &mut SpanRef| format!("{}:{}", h.span.line, h.span.column))
+        .register_fn("to_debug", |h: &mut SpanRef| {
+            format!("Span({}..{} at {}:{})", h.span.start, h.span.end, h.span.line, h.span.column)
+        });
+
+    engine.register_type_with_name::<Date>("Date");
+    engine
+        .register_get("year", |d: &mut Date| INT::from(d.year))
+        .register_get("month", |d: &mut Date| INT::from(d.month))
+        .register_get("day", |d: &mut Date| INT::from(d.day))
+        .register_fn("to_string", |d: &mut Date| d.to_string())
+        .register_fn("to_debug", |d: &mut Date| d.to_string())
+        .register_fn("days_until", |a: Date, b: Date| days(b) - days(a))
+        .register_fn("==", |a: Date, b: Date| a == b)
+        .register_fn("!=", |a: Date, b: Date| a != b)
+        .register_fn("<", |a: Date, b: Date| a < b)
+        .register_fn("<=", |a: Date, b: Date| a <= b)
+        .register_fn(">", |a: Date, b: Date| a > b)
+        .register_fn(">=", |a: Date, b: Date| a >= b)
+        // A date against `()` (a missing date) is never equal, so that
+        // `task.deadline.date == plan.issued` is simply false when one is missing.
+        .register_fn("==", |_: Date, _: ()| false)
+        .register_fn("==", |_: (), _: Date| false)
+        .register_fn("!=", |_: Date, _: ()| true)
+        .register_fn("!=", |_: (), _: Date| true)
+        .register_fn("date", |y: INT, m: INT, d: INT| -> Dynamic {
+            match (i32::try_from(y), u32::try_from(m), u32::try_from(d)) {
+                (Ok(y), Ok(m), Ok(d)) => opt_date(Date::new(y, m, d)),
+                _ => Dynamic::UNIT,
+            }
+        })
+        .register_fn("parse_date", |s: &str| opt_date(Date::parse_iso(s)))
+        .register_fn("end_of_month", |y: INT, m: INT| -> Dynamic {
+            match (i32::try_from(y), u32::try_from(m)) {
+                (Ok(y), Ok(m)) => opt_date(Date::end_of_month(y, m)),
+                _ => Dynamic::UNIT,
+            }
+        });
+}
+
+fn register_lists(engine: &mut Engine) {
+    engine.register_type_with_name::<List>("List");
+    engine.register_iterator::<List>();
+    engine
+        .register_fn("len", |l: &mut List| l.len() as INT)
+        .register_get("len", |l: &mut List| l.len() as INT)
+        .register_fn("is_empty", |l: &mut List| l.is_empty())
+        .register_indexer_get(|l: &mut List, i: INT| l.index(i))
+        .register_fn("to_array", |l: &mut List| -> Array { l.clone().into_iter().collect() })
+        .register_fn("first", |l: &mut List| if l.is_empty() { Dynamic::UNIT } else { l.item(0) })
+        .register_fn("last", |l: &mut List| match l.len() {
+            0 => Dynamic::UNIT,
+            n => l.item(n - 1),
+        })
+        .register_fn("filter", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
+            let mut out = Array::new();
+            for item in l.clone() {
+                if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
+                    out.push(item);
+                }
+            }
+            Ok(out)
+        })
+        .register_fn("map", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
+            l.clone().into_iter().map(|item| f.call_within_context::<Dynamic>(&ctx, (item,))).collect()
+        })
+        .register_fn("some", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
+            for item in l.clone() {
+                if f.call_within_context::<bool>(&ctx, (item,))? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+        .register_fn("all", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
+            for item in l.clone() {
+                if !f.call_within_context::<bool>(&ctx, (item,))? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+        .register_fn("find", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Dynamic> {
+            for item in l.clone() {
+                if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
+                    return Ok(item);
+                }
+            }
+            Ok(Dynamic::UNIT)
+        })
+        .register_fn("to_string", |l: &mut List| format!("[{} items]", l.len()))
+        .register_fn("to_debug", |l: &mut List| format!("List({:?}, {} items)", l.kind, l.len()));
+}
+
+fn register_helpers(engine: &mut Engine) {
+    /// The document and place of anything a script may point at.
+    fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Located)> {
+        if let Some(found) = locate_handle(value) {
+            return Ok(found);
+        }
+        let sc = context_of(ctx)?;
+        let located = locate(&sc.doc, value)?;
+        Ok((sc.doc.clone(), located))
+    }
+
+    fn count(n: INT) -> RhaiResult<usize> {
+        usize::try_from(n).map_err(|_| "a character count must not be negative".into())
+    }
+
+    engine
+        .register_fn("source", |ctx: NativeCallContext, x: Dynamic| -> RhaiResult<String> {
+            let (doc, at) = place(&ctx, &x)?;
+            Ok(doc.slice(at.span).to_owned())
+        })
+        .register_fn("text_before", |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
+            let (doc, at) = place(&ctx, &x)?;
+            let before = doc.text.get(..at.span.start).unwrap_or("");
+            let start = before.char_indices().rev().take(count(n)?).last().map_or(before.len(), |(i, _)| i);
+            Ok(before[start..].to_owned())
+        })
+        .register_fn("text_after", |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
+            let (doc, at) = place(&ctx, &x)?;
+            let after = doc.text.get(at.span.end..).unwrap_or("");
+            let end = after.char_indices().nth(count(n)?).map_or(after.len(), |(i, _)| i);
+            Ok(after[..end].to_owned())
+        })
+        .register_fn("find_all", |ctx: NativeCallContext, x: Dynamic, needle: &str| -> RhaiResult<Array> {
+            let (doc, at) = place(&ctx, &x)?;
+            if needle.is_empty() {
+                return Ok(Array::new());
+            }
+            let base = at.span.start;
+            Ok(doc
+                .slice(at.span)
+                .match_indices(needle)
+                .filter_map(|(i, m)| doc.span(base + i, base + i + m.len()))
+                .map(|span| Dynamic::from(SpanRef { doc: doc.clone(), span }))
+                .collect())
+        })
+        .register_fn("find_any", |ctx: NativeCallContext, x: Dynamic, chars: &str| -> RhaiResult<Array> {
+            let (doc, at) = place(&ctx, &x)?;
+            let base = at.span.start;
+            Ok(doc
+                .slice(at.span)
+                .char_indices()
+                .filter(|(_, c)| chars.contains(*c))
+                .filter_map(|(i, c)| doc.span(base + i, base + i + c.len_utf8()))
+                .map(|span| Dynamic::from(SpanRef { doc: doc.clone(), span }))
+                .collect())
+        })
+        .register_fn("span", |ctx: NativeCallContext, start: INT, end: INT| -> RhaiResult<Dynamic> {
+            let sc = context_of(&ctx)?;
+            let map: rhai::Map = [("start".into(), start.into()), ("end".into(), end.into())].into_iter().collect();
+            let at = locate(&sc.doc, &Dynamic::from(map))?;
+            Ok(Dynamic::from(SpanRef { doc: sc.doc.clone(), span: at.span }))
+        })
+        .register_fn("is_han", |s: &str| !s.is_empty() && s.chars().all(is_han))
+        .register_fn("is_cjk", |s: &str| !s.is_empty() && s.chars().all(is_cjk))
+        .register_fn("has_han", |s: &str| s.chars().any(is_han))
+        .register_fn("has_cjk", |s: &str| s.chars().any(is_cjk))
+        .register_fn("is_han", |c: char| is_han(c))
+        .register_fn("is_cjk", |c: char| is_cjk(c));
+
+    engine.register_fn("option", |ctx: NativeCallContext, name: &str, default: Dynamic| -> RhaiResult<Dynamic> {
+        let sc = context_of(&ctx)?;
+        let Some(value) = sc.options.get(name) else {
+            return Ok(default);
+        };
+        let numeric = |d: &Dynamic| d.is_int() || d.is_float();
+        if default.is_unit() || value.type_name() == default.type_name() || (numeric(value) && numeric(&default)) {
+            Ok(value.clone())
+        } else {
+            Err(format!("option `{name}` must be of type {}, but is configured as {}", default.type_name(), value.type_name())
+                .into())
+        }
+    });
+
+    engine
+        .register_fn("registry_enabled", |ctx: NativeCallContext| -> RhaiResult<bool> {
+            Ok(!context_of(&ctx)?.registry.is_empty())
+        })
+        .register_fn("is_known_unit", |ctx: NativeCallContext, name: &str| -> RhaiResult<bool> {
+            Ok(context_of(&ctx)?.registry.is_known(name))
+        })
+        .register_fn("canonical_unit", |ctx: NativeCallContext, name: &str| -> RhaiResult<Dynamic> {
+            Ok(opt(context_of(&ctx)?.registry.canonical(name).map(str::to_owned)))
+        })
+        .register_fn("nearest_unit", |ctx: NativeCallContext, name: &str| -> RhaiResult<Dynamic> {
+            Ok(opt(context_of(&ctx)?.registry.nearest(name).map(str::to_owned)))
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_counts_calendar_days() {
+        let d = |y, m, dd| Date::new(y, m, dd).unwrap();
+        assert_eq!(days(d(1970, 1, 1)), 0);
+        assert_eq!(days(d(2020, 9, 17)) - days(d(2020, 6, 30)), 79);
+        assert_eq!(days(d(2021, 1, 1)) - days(d(2020, 1, 1)), 366);
+    }
+}
