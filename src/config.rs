@@ -69,6 +69,7 @@ impl ConfigError {
             path: None,
             rule: None,
             message,
+            help: None,
             site,
         }
     }
@@ -380,6 +381,14 @@ impl Config {
             }
             config.units.registry.push(name);
         }
+        if config.units.registry.is_empty() {
+            if let Some((alias, _)) = raw.units.aliases.iter().next() {
+                return Err(err(
+                    Some(alias.span()),
+                    "aliases name units of the registry: list the units in `[units] registry` too".to_owned(),
+                ));
+            }
+        }
         for (alias, target) in raw.units.aliases {
             let (alias_span, target_span) = (alias.span(), target.span());
             let (alias, target) = (
@@ -392,7 +401,7 @@ impl Config {
                     format!("`{alias}` is given as an alias of itself"),
                 ));
             }
-            if !config.units.registry.is_empty() && !config.units.registry.contains(&target) {
+            if !config.units.registry.contains(&target) {
                 let hint = nearest(&target, config.units.registry.iter().map(String::as_str))
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
@@ -537,10 +546,14 @@ fn parse_period(s: &str) -> Option<(i32, i32)> {
     }
 }
 
-/// Whether a selector (`ALL`, a rule id, or a glob such as `deadline-*`)
-/// matches a rule id.
+/// Whether a selector matches a rule id: `ALL`, the id, a prefix of it ending
+/// at a `-` (`deadline` selects `deadline-missing`), or a glob (`*-missing`).
 pub fn selector_matches(selector: &str, id: &str) -> bool {
-    selector.eq_ignore_ascii_case("all") || glob_match(selector, id)
+    let selector = selector.trim();
+    selector.eq_ignore_ascii_case("all")
+        || selector == id
+        || (id.starts_with(selector) && id.as_bytes().get(selector.len()) == Some(&b'-'))
+        || (selector.contains(['*', '?']) && glob_match(selector, id))
 }
 
 fn selector_matches_any(selector: &str, known: &[&str]) -> bool {

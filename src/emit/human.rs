@@ -333,7 +333,7 @@ struct FailureReport {
 impl FailureReport {
     fn new(f: &super::Failure, budget: usize) -> FailureReport {
         let mut message = super::failure_line(f);
-        let mut help = None;
+        let mut help = f.help.clone();
         let source = match &f.site {
             Some(Site {
                 path,
@@ -355,7 +355,10 @@ impl FailureReport {
             if source.is_none() && f.site.is_none() && !message.contains(plan.as_str()) {
                 message = format!("{plan}: {message}");
             } else if f.rule.is_some() {
-                help = Some(on);
+                help = Some(match help {
+                    Some(h) => format!("{h}\n{on}"),
+                    None => on,
+                });
             }
         }
         FailureReport {
@@ -400,6 +403,12 @@ impl Diagnostic for FailureReport {
             None, *span,
         ))))
     }
+}
+
+/// The help a diagnostic of another stage carries (a rule failure's advice),
+/// as text for a [`super::Failure`].
+pub fn help_of(d: &dyn Diagnostic) -> Option<String> {
+    d.help().map(|h| h.to_string())
 }
 
 /// Renders a failure on its own (errors of the command line itself, such as a

@@ -45,6 +45,7 @@ struct Failure<'a> {
     path: Option<&'a str>,
     rule: Option<&'a str>,
     message: &'a str,
+    help: Option<&'a str>,
     location: Option<Location<'a>>,
 }
 
@@ -111,6 +112,7 @@ impl Printer for Json {
                     path: f.path.as_deref(),
                     rule: f.rule.as_deref(),
                     message: &f.message,
+                    help: f.help.as_deref(),
                     location: f.site.as_ref().map(|s| Location {
                         path: &s.path,
                         start: s.start,

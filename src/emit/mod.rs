@@ -199,6 +199,8 @@ pub struct Failure {
     /// The rule that failed.
     pub rule: Option<String>,
     pub message: String,
+    /// What to do about it, when there is something to say.
+    pub help: Option<String>,
     pub site: Option<Site>,
 }
 
