@@ -385,7 +385,8 @@ impl Config {
             if let Some((alias, _)) = raw.units.aliases.iter().next() {
                 return Err(err(
                     Some(alias.span()),
-                    "aliases name units of the registry: list the units in `[units] registry` too".to_owned(),
+                    "aliases name units of the registry: list the units in `[units] registry` too"
+                        .to_owned(),
                 ));
             }
         }

@@ -18,8 +18,8 @@ use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::check::{RuleSet, Settings};
 use crate::config::{self, Config, ConfigError};
 use crate::emit::{
-    self, diff, human::Human, Failure, FailureKind, FileReport, Located, Printer, RunInfo, Site, SourceText, Stream,
-    Summary, UNUSED_ALLOW,
+    self, diff, human::Human, Failure, FailureKind, FileReport, Located, Printer, RunInfo, Site,
+    SourceText, Stream, Summary, UNUSED_ALLOW,
 };
 use crate::finding::Finding;
 use crate::load::{self, LoadError, Source};
@@ -57,8 +57,10 @@ pub enum ColorChoice {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit status: 0 no error-level findings, 1 error-level findings (or warnings with \
---deny-warnings; with --diff: fixes to apply), 2 usage, I/O or rule failure.")]
+#[command(
+    after_help = "Exit status: 0 no error-level findings, 1 error-level findings (or warnings with \
+--deny-warnings; with --diff: fixes to apply), 2 usage, I/O or rule failure."
+)]
 pub struct CheckArgs {
     /// Files and directories to check (directories are walked for .txt, .docx, .html, .htm, .md).
     #[arg(required = true, value_name = "PATH")]
@@ -118,21 +120,37 @@ pub struct InitArgs {
 /// existing one.
 pub fn run_init(args: InitArgs) -> ExitCode {
     let path = args.dir.join(config::FILE_NAME);
-    let result = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).and_then(|mut f| {
-        f.write_all(config::STARTER.as_bytes())?;
-        f.sync_all()
-    });
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| {
+            f.write_all(config::STARTER.as_bytes())?;
+            f.sync_all()
+        });
     match result {
         Ok(()) => {
-            let _ = writeln!(io::stderr(), "wrote {}: uncomment the settings you need", path.display());
+            let _ = writeln!(
+                io::stderr(),
+                "wrote {}: uncomment the settings you need",
+                path.display()
+            );
             ExitCode::from(EXIT_OK)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            let _ = writeln!(io::stderr(), "planlint: {} already exists; not overwriting it", path.display());
+            let _ = writeln!(
+                io::stderr(),
+                "planlint: {} already exists; not overwriting it",
+                path.display()
+            );
             ExitCode::from(EXIT_FAILURE)
         }
         Err(e) => {
-            let _ = writeln!(io::stderr(), "planlint: cannot write {}: {e}", path.display());
+            let _ = writeln!(
+                io::stderr(),
+                "planlint: cannot write {}: {e}",
+                path.display()
+            );
             ExitCode::from(EXIT_FAILURE)
         }
     }
@@ -185,7 +203,10 @@ struct Outcome {
 
 pub fn run(args: CheckArgs) -> ExitCode {
     let code = match &args.threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads((*n).max(1)).build() {
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads((*n).max(1))
+            .build()
+        {
             Ok(pool) => pool.install(|| check(&args)),
             Err(e) => fail(&format!("cannot start {n} threads: {e}")),
         },
@@ -212,7 +233,10 @@ fn use_color(choice: ColorChoice) -> bool {
 
 /// The width to draw at: the terminal's, `COLUMNS`, or 100.
 fn width() -> usize {
-    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()) {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
         return n.clamp(40, 400);
     }
     if io::stdout().is_terminal() {
@@ -257,12 +281,26 @@ fn check(args: &CheckArgs) -> u8 {
 
     // Configurations: one for all (`--config`), none, or the nearest one above
     // each file, read once per folder.
-    let cli = engine::Cli { select: args.select.clone(), ignore: args.ignore.clone() };
+    let cli = engine::Cli {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
     let cli_rules: Vec<PathBuf> = args.rules.clone();
     let fixed_config = match &args.config {
         Some(path) => match Config::load(&config::absolute(path)) {
-            Ok(c) => Some(Arc::new(Config { path: Some(path.clone()), ..c })),
-            Err(e) => return config_error(&ConfigError { path: path.clone(), ..e }, color),
+            Ok(c) => Some(Arc::new(Config {
+                path: Some(path.clone()),
+                ..c
+            })),
+            Err(e) => {
+                return config_error(
+                    &ConfigError {
+                        path: path.clone(),
+                        ..e
+                    },
+                    color,
+                )
+            }
         },
         None => None,
     };
@@ -278,13 +316,24 @@ fn check(args: &CheckArgs) -> u8 {
             None
         } else {
             let dir = config::absolute(file.parent().unwrap_or(Path::new(".")));
-            by_dir.entry(dir.clone()).or_insert_with(|| config::find(&dir)).clone()
+            by_dir
+                .entry(dir.clone())
+                .or_insert_with(|| config::find(&dir))
+                .clone()
         };
         if !configs.contains_key(&key) {
             let config = match &key {
                 Some(path) => match Config::load(path) {
                     Ok(c) => c,
-                    Err(e) => return config_error(&ConfigError { path: PathBuf::from(engine::shown(path)), ..e }, color),
+                    Err(e) => {
+                        return config_error(
+                            &ConfigError {
+                                path: PathBuf::from(engine::shown(path)),
+                                ..e
+                            },
+                            color,
+                        )
+                    }
                 },
                 None => Config::defaults(cwd.clone()),
             };
@@ -304,7 +353,11 @@ fn check(args: &CheckArgs) -> u8 {
         configs.insert(None, Arc::new(Config::defaults(cwd.clone())));
     }
     for (key, config) in &configs {
-        let mut dirs: Vec<PathBuf> = config.rule_dirs.iter().map(|d| PathBuf::from(engine::shown(d))).collect();
+        let mut dirs: Vec<PathBuf> = config
+            .rule_dirs
+            .iter()
+            .map(|d| PathBuf::from(engine::shown(d)))
+            .collect();
         dirs.extend(cli_rules.iter().cloned());
         let rules = loader.rules(&dirs);
         let known_owned = engine::known_ids(&rules);
@@ -316,7 +369,16 @@ fn check(args: &CheckArgs) -> u8 {
             cli_checked = true;
         }
         if let Err(e) = config.check_rule_ids(&known) {
-            let e = ConfigError { path: PathBuf::from(config.path.as_deref().map(engine::shown).unwrap_or_default()), ..e };
+            let e = ConfigError {
+                path: PathBuf::from(
+                    config
+                        .path
+                        .as_deref()
+                        .map(engine::shown)
+                        .unwrap_or_default(),
+                ),
+                ..e
+            };
             return config_error(&e, color);
         }
         let selected = engine::selection(config, &cli, &known);
@@ -324,8 +386,21 @@ fn check(args: &CheckArgs) -> u8 {
         for info in engine::rule_info(&rules) {
             infos.entry(info.id.clone()).or_insert(info);
         }
-        let shown = config.path.as_deref().map(engine::shown).unwrap_or_default();
-        groups.insert(key.clone(), Arc::new(Group { config: config.clone(), shown, rules, settings, selected }));
+        let shown = config
+            .path
+            .as_deref()
+            .map(engine::shown)
+            .unwrap_or_default();
+        groups.insert(
+            key.clone(),
+            Arc::new(Group {
+                config: config.clone(),
+                shown,
+                rules,
+                settings,
+                selected,
+            }),
+        );
     }
 
     let baseline = match &args.baseline {
@@ -339,7 +414,9 @@ fn check(args: &CheckArgs) -> u8 {
     let printer: Box<dyn Printer> = match args.format {
         OutputFormat::Human => Box::new(Human::new(color, width())),
         OutputFormat::Json => Box::new(emit::json::Json),
-        OutputFormat::Sarif => Box::new(emit::sarif::Sarif::new(&RunInfo { rules: infos.values().cloned().collect() })),
+        OutputFormat::Sarif => Box::new(emit::sarif::Sarif::new(&RunInfo {
+            rules: infos.values().cloned().collect(),
+        })),
         OutputFormat::Github => Box::new(emit::github::Github),
         OutputFormat::Compact => Box::new(emit::compact::Compact),
     };
@@ -349,10 +426,15 @@ fn check(args: &CheckArgs) -> u8 {
         baseline: baseline.as_ref(),
         write_baseline: args.write_baseline.as_deref().map(config::absolute),
     };
-    let run_info = RunInfo { rules: infos.into_values().collect() };
+    let run_info = RunInfo {
+        rules: infos.into_values().collect(),
+    };
 
     let stdout = io::stdout();
-    let mut summary = Summary { files: files.len(), ..Summary::default() };
+    let mut summary = Summary {
+        files: files.len(),
+        ..Summary::default()
+    };
     let mut collected = Collected::default();
     let mut allow_seen: HashMap<(Option<PathBuf>, usize), (bool, bool)> = HashMap::new();
     let mut notes: Vec<String> = Vec::new();
@@ -362,11 +444,15 @@ fn check(args: &CheckArgs) -> u8 {
     let streamed = (|| -> io::Result<()> {
         let mut out = stdout.lock();
         let writes_findings = mode != FixMode::Diff && args.write_baseline.is_none();
-        let mut stream = if writes_findings { Some(Stream::begin(shared.printer, &mut out, &run_info)?) } else { None };
+        let mut stream = if writes_findings {
+            Some(Stream::begin(shared.printer, &mut out, &run_info)?)
+        } else {
+            None
+        };
         let emit_report = |stream: &mut Option<Stream<'_, &mut io::StdoutLock<'_>>>,
-                               rendered: emit::Rendered,
-                               report: &FileReport,
-                               summary: &mut Summary|
+                           rendered: emit::Rendered,
+                           report: &FileReport,
+                           summary: &mut Summary|
          -> io::Result<()> {
             summary.add(report);
             if let Some(stream) = stream {
@@ -383,11 +469,20 @@ fn check(args: &CheckArgs) -> u8 {
         // Rule files that did not load, and paths that were not found.
         let mut early: BTreeMap<String, Vec<Failure>> = BTreeMap::new();
         for f in loader.failures.drain(..).chain(missing.drain(..)) {
-            let key = f.site.as_ref().map(|s| s.path.clone()).or_else(|| f.path.clone()).unwrap_or_default();
+            let key = f
+                .site
+                .as_ref()
+                .map(|s| s.path.clone())
+                .or_else(|| f.path.clone())
+                .unwrap_or_default();
             early.entry(key).or_default().push(f);
         }
         for (path, failures) in early {
-            let report = FileReport { path, failures, ..FileReport::default() };
+            let report = FileReport {
+                path,
+                failures,
+                ..FileReport::default()
+            };
             let rendered = shared.printer.render(&report);
             emit_report(&mut stream, rendered, &report, &mut summary)?;
         }
@@ -400,7 +495,10 @@ fn check(args: &CheckArgs) -> u8 {
         let chunk = (rayon::current_num_threads() * 8).max(16);
         let mut done = 0;
         for batch in jobs.chunks(chunk) {
-            let outcomes: Vec<Outcome> = batch.par_iter().map(|(file, group, _)| check_file(file, group, &shared)).collect();
+            let outcomes: Vec<Outcome> = batch
+                .par_iter()
+                .map(|(file, group, _)| check_file(file, group, &shared))
+                .collect();
             for ((_, _, key), outcome) in batch.iter().zip(outcomes) {
                 for &i in &outcome.allow_applicable {
                     allow_seen.entry((key.clone(), i)).or_default().0 = true;
@@ -444,7 +542,15 @@ fn check(args: &CheckArgs) -> u8 {
                 continue;
             }
             let rendered = shared.printer.render(&report);
-            emit_report(&mut stream, rendered, &FileReport { source: None, ..report }, &mut summary)?;
+            emit_report(
+                &mut stream,
+                rendered,
+                &FileReport {
+                    source: None,
+                    ..report
+                },
+                &mut summary,
+            )?;
         }
 
         if let Some(stream) = stream {
@@ -456,7 +562,9 @@ fn check(args: &CheckArgs) -> u8 {
     match streamed {
         Ok(()) => {}
         // The reader went away (`planlint check … | head`): a normal end.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit_code(&summary, args, mode, diffs),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return exit_code(&summary, args, mode, diffs)
+        }
         Err(e) => return fail(&format!("cannot write the output: {e}")),
     }
 
@@ -532,11 +640,24 @@ fn summary_line(s: &Summary, mode: FixMode, diffs: usize, took: Duration) -> Str
     );
     let mut parts = Vec::new();
     if mode == FixMode::Diff {
-        parts.push(format!("{} fix{} to apply in {diffs} file{}", s.fixed, if s.fixed == 1 { "" } else { "es" }, plural(diffs)));
+        parts.push(format!(
+            "{} fix{} to apply in {diffs} file{}",
+            s.fixed,
+            if s.fixed == 1 { "" } else { "es" },
+            plural(diffs)
+        ));
     } else {
-        for (n, what) in [(s.errors, "error"), (s.warnings, "warning"), (s.infos, "info")] {
+        for (n, what) in [
+            (s.errors, "error"),
+            (s.warnings, "warning"),
+            (s.infos, "info"),
+        ] {
             if n > 0 {
-                parts.push(format!("{n} {what}{}", plural(n)));
+                // "info" is a mass noun: 3 info, as 3 errors.
+                parts.push(format!(
+                    "{n} {what}{}",
+                    if what == "info" { "" } else { plural(n) }
+                ));
             }
         }
         if parts.is_empty() {
@@ -564,8 +685,18 @@ fn summary_line(s: &Summary, mode: FixMode, diffs: usize, took: Duration) -> Str
 fn load_failure(e: &LoadError) -> Failure {
     let path = e.path().display().to_string();
     let message = e.to_string();
-    let message = message.strip_prefix(&format!("{path}: ")).unwrap_or(&message).to_owned();
-    Failure { kind: FailureKind::Load, path: Some(path), rule: None, message, help: None, site: None }
+    let message = message
+        .strip_prefix(&format!("{path}: "))
+        .unwrap_or(&message)
+        .to_owned();
+    Failure {
+        kind: FailureKind::Load,
+        path: Some(path),
+        rule: None,
+        message,
+        help: None,
+        site: None,
+    }
 }
 
 /// Checks one file: load, parse, rules, allow entries, baseline, fixes.
@@ -577,7 +708,11 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
     let mut analysis = match analyse(path, &shown, &absolute, group, shared) {
         Ok(a) => a,
         Err(failure) => {
-            outcome.report = FileReport { path: shown, failures: vec![failure], ..FileReport::default() };
+            outcome.report = FileReport {
+                path: shown,
+                failures: vec![failure],
+                ..FileReport::default()
+            };
             outcome.rendered = shared.printer.render(&outcome.report);
             return outcome;
         }
@@ -630,8 +765,11 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
                             match analyse(path, &shown, &absolute, group, shared) {
                                 Ok(a) => analysis = a,
                                 Err(failure) => {
-                                    outcome.report =
-                                        FileReport { path: shown, failures: vec![failure], ..FileReport::default() };
+                                    outcome.report = FileReport {
+                                        path: shown,
+                                        failures: vec![failure],
+                                        ..FileReport::default()
+                                    };
                                     outcome.rendered = shared.printer.render(&outcome.report);
                                     return outcome;
                                 }
@@ -650,14 +788,21 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
     if let Some(target) = &shared.write_baseline {
         let dir = target.parent().map(Path::to_path_buf).unwrap_or_default();
         let file = baseline::file_key(&dir, &absolute);
-        outcome.keys = analysis.findings.iter().map(|l| (file.clone(), key(&l.finding))).collect();
+        outcome.keys = analysis
+            .findings
+            .iter()
+            .map(|l| (file.clone(), key(&l.finding)))
+            .collect();
     }
     outcome.report = FileReport {
         path: shown,
         tasks: analysis.tasks,
         findings: analysis.findings,
         failures: analysis.failures,
-        source: Some(SourceText { text: analysis.source.text.clone(), lines: Arc::new(analysis.source.lines) }),
+        source: Some(SourceText {
+            text: analysis.source.text.clone(),
+            lines: Arc::new(analysis.source.lines),
+        }),
     };
     if shared.mode != FixMode::Diff && shared.write_baseline.is_none() {
         outcome.rendered = shared.printer.render(&outcome.report);
@@ -669,7 +814,11 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
 }
 
 fn key(f: &Finding) -> Key {
-    Key { rule: f.rule.clone(), task: f.task, message: f.message.clone() }
+    Key {
+        rule: f.rule.clone(),
+        task: f.task,
+        message: f.message.clone(),
+    }
 }
 
 /// A file read and checked, its findings filtered.
@@ -684,28 +833,58 @@ struct Analysis {
     baselined: usize,
 }
 
-fn analyse(path: &Path, shown: &str, absolute: &Path, group: &Group, shared: &Shared<'_>) -> Result<Analysis, Failure> {
-    let source = load::load(path).map_err(|e| Failure { path: Some(shown.to_owned()), ..load_failure(&e) })?;
+fn analyse(
+    path: &Path,
+    shown: &str,
+    absolute: &Path,
+    group: &Group,
+    shared: &Shared<'_>,
+) -> Result<Analysis, Failure> {
+    let source = load::load(path).map_err(|e| Failure {
+        path: Some(shown.to_owned()),
+        ..load_failure(&e)
+    })?;
     let mut plan = crate::parse::parse(&source).map_err(|e| {
         let site = match &e {
             crate::parse::ParseError::Grammar { span, .. } => Some(Site::in_text(
                 shown.to_owned(),
-                SourceText { text: source.text.clone(), lines: Arc::new(source.lines.clone()) },
+                SourceText {
+                    text: source.text.clone(),
+                    lines: Arc::new(source.lines.clone()),
+                },
                 span.start,
                 span.end,
             )),
             _ => None,
         };
-        Failure { kind: FailureKind::Parse, path: Some(shown.to_owned()), rule: None, message: e.to_string(), help: None, site }
+        Failure {
+            kind: FailureKind::Parse,
+            path: Some(shown.to_owned()),
+            rule: None,
+            message: e.to_string(),
+            help: None,
+            site,
+        }
     })?;
     if plan.period.is_none() {
         if let Some(p) = group.config.period {
-            plan.period = Some(Period { start: p.start, end: p.end, raw: "configuration".to_owned(), span: None });
+            plan.period = Some(Period {
+                start: p.start,
+                end: p.end,
+                raw: "configuration".to_owned(),
+                span: None,
+            });
         }
     }
     let tasks = plan.tasks.len();
-    let out = group.rules.run(Arc::new(plan), source.text.clone(), &group.settings);
-    let failures: Vec<Failure> = out.failures.iter().map(|f| engine::run_failure(shown, f)).collect();
+    let out = group
+        .rules
+        .run(Arc::new(plan), source.text.clone(), &group.settings);
+    let failures: Vec<Failure> = out
+        .failures
+        .iter()
+        .map(|f| engine::run_failure(shown, f))
+        .collect();
 
     // Allow entries of the configuration that name this file.
     let config = &group.config;
@@ -717,24 +896,35 @@ fn analyse(path: &Path, shown: &str, absolute: &Path, group: &Group, shared: &Sh
         .filter(|(_, a)| group.selected.contains(&a.rule.value))
         .filter(|(_, a)| match &relative {
             Some(rel) => a.matches_file(rel),
-            None => Path::new(&a.file.value).is_absolute() && a.matches_file(&absolute.display().to_string()),
+            None => {
+                Path::new(&a.file.value).is_absolute()
+                    && a.matches_file(&absolute.display().to_string())
+            }
         })
         .map(|(i, _)| i)
         .collect();
     // A rule that failed on the file gave no findings: its entries are not
     // known to be unused.
     let failed: BTreeSet<&str> = out.failures.iter().map(|f| f.rule.as_str()).collect();
-    let applicable: Vec<usize> =
-        applicable.into_iter().filter(|&i| !failed.contains(config.allow[i].rule.value.as_str())).collect();
+    let applicable: Vec<usize> = applicable
+        .into_iter()
+        .filter(|&i| !failed.contains(config.allow[i].rule.value.as_str()))
+        .collect();
 
     let mut used = BTreeSet::new();
     let mut allowed = 0;
     let mut baselined = 0;
     let mut bucket = shared.baseline.map(|b| b.bucket(absolute));
-    let text = SourceText { text: source.text.clone(), lines: Arc::new(source.lines.clone()) };
+    let text = SourceText {
+        text: source.text.clone(),
+        lines: Arc::new(source.lines.clone()),
+    };
     let mut findings = Vec::with_capacity(out.findings.len());
     for f in out.findings {
-        if let Some(&i) = applicable.iter().find(|&&i| config.allow[i].matches(&f.rule, f.task)) {
+        if let Some(&i) = applicable
+            .iter()
+            .find(|&&i| config.allow[i].matches(&f.rule, f.task))
+        {
             used.insert(i);
             allowed += 1;
             continue;
@@ -761,9 +951,15 @@ fn analyse(path: &Path, shown: &str, absolute: &Path, group: &Group, shared: &Sh
 }
 
 /// The `unused-allow` findings of one configuration.
-fn unused_allows(key: &Option<PathBuf>, group: &Group, seen: &HashMap<(Option<PathBuf>, usize), (bool, bool)>) -> FileReport {
+fn unused_allows(
+    key: &Option<PathBuf>,
+    group: &Group,
+    seen: &HashMap<(Option<PathBuf>, usize), (bool, bool)>,
+) -> FileReport {
     let config = &group.config;
-    let Some(text) = &config.text else { return FileReport::default() };
+    let Some(text) = &config.text else {
+        return FileReport::default();
+    };
     let severity = engine::unused_allow_severity(config);
     let mut findings = Vec::new();
     for (i, entry) in config.allow.iter().enumerate() {
@@ -772,7 +968,10 @@ fn unused_allows(key: &Option<PathBuf>, group: &Group, seen: &HashMap<(Option<Pa
         }
         let (applicable, used) = seen.get(&(key.clone(), i)).copied().unwrap_or_default();
         let message = if entry.is_literal() && !config.dir.join(&entry.file.value).exists() {
-            format!("allow entry for `{}` names `{}`, which does not exist", entry.rule.value, entry.file.value)
+            format!(
+                "allow entry for `{}` names `{}`, which does not exist",
+                entry.rule.value, entry.file.value
+            )
         } else if applicable && !used {
             let task = entry.task.map(|t| format!(" task {t}")).unwrap_or_default();
             format!(
@@ -782,7 +981,12 @@ fn unused_allows(key: &Option<PathBuf>, group: &Group, seen: &HashMap<(Option<Pa
         } else {
             continue;
         };
-        let span = crate::model::Span { start: entry.span.start, end: entry.span.end, line: 0, column: 0 };
+        let span = crate::model::Span {
+            start: entry.span.start,
+            end: entry.span.end,
+            line: 0,
+            column: 0,
+        };
         let finding = Finding {
             rule: UNUSED_ALLOW.to_owned(),
             severity,
@@ -795,7 +999,13 @@ fn unused_allows(key: &Option<PathBuf>, group: &Group, seen: &HashMap<(Option<Pa
         findings.push(Located::new(finding, text));
     }
     emit::sort_findings(&mut findings);
-    FileReport { path: group.shown.clone(), tasks: 0, findings, failures: Vec::new(), source: Some(text.clone()) }
+    FileReport {
+        path: group.shown.clone(),
+        tasks: 0,
+        findings,
+        failures: Vec::new(),
+        source: Some(text.clone()),
+    }
 }
 
 /// A progress line on stderr, for long runs on a terminal only.
@@ -812,12 +1022,21 @@ const PROGRESS_MIN_FILES: usize = 200;
 impl Progress {
     fn new(total: usize, quiet: bool) -> Progress {
         let on = !quiet && total >= PROGRESS_MIN_FILES && io::stderr().is_terminal();
-        Progress { total, on, started: Instant::now(), shown: std::cell::Cell::new(false) }
+        Progress {
+            total,
+            on,
+            started: Instant::now(),
+            shown: std::cell::Cell::new(false),
+        }
     }
 
     fn update(&self, done: usize) {
         if self.on && self.started.elapsed() > Duration::from_millis(300) {
-            let _ = write!(io::stderr().lock(), "\r\x1b[2Kchecking: {done}/{} files", self.total);
+            let _ = write!(
+                io::stderr().lock(),
+                "\r\x1b[2Kchecking: {done}/{} files",
+                self.total
+            );
             self.shown.set(true);
         }
     }

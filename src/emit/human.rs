@@ -180,18 +180,23 @@ fn excerpt(source: &SourceText, start: usize, end: usize, budget: usize) -> (Exc
         return (excerpt, underline(start, end));
     }
 
-    // Cut: up to a third of the budget before the finding, the rest after it.
+    // Cut: up to a third of the budget before the finding, the rest after it,
+    // and what the end of the line leaves unused before it again.
     let room = budget - 2 * CUT.len();
-    let mut from = start;
-    let mut used = 0;
-    for (i, c) in text[line_start..start].char_indices().rev() {
-        let w = char_width(c);
-        if used + w > room / 3 {
-            break;
+    let back = |from: usize, used: &mut usize, limit: usize| -> usize {
+        let mut from = from;
+        for (i, c) in text[line_start..from].char_indices().rev() {
+            let w = char_width(c);
+            if *used + w > limit {
+                break;
+            }
+            *used += w;
+            from = line_start + i;
         }
-        used += w;
-        from = line_start + i;
-    }
+        from
+    };
+    let mut used = 0;
+    let from = back(start, &mut used, room / 3);
     let mut to = start;
     for (i, c) in text[start..line_end].char_indices() {
         let w = char_width(c);
@@ -201,6 +206,7 @@ fn excerpt(source: &SourceText, start: usize, end: usize, budget: usize) -> (Exc
         used += w;
         to = start + i + c.len_utf8();
     }
+    let from = back(from, &mut used, room);
     let mut shown = String::with_capacity(to - from + 2 * CUT.len());
     let prefix = if from > line_start { CUT } else { "" };
     shown.push_str(prefix);

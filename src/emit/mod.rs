@@ -273,8 +273,31 @@ pub struct RuleInfo {
     pub id: String,
     pub severity: Severity,
     pub summary: String,
-    /// Why it matters, and how to mend it.
-    pub help: String,
+    /// Its documentation: headings (`Why`, `Example`, `Fix`…) and their text.
+    pub sections: Vec<(String, String)>,
+}
+
+impl RuleInfo {
+    /// The documentation as plain text.
+    pub fn text(&self) -> String {
+        if self.sections.is_empty() {
+            return self.summary.clone();
+        }
+        self.sections
+            .iter()
+            .map(|(h, body)| format!("{h}: {}", body.trim()))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    /// The documentation as Markdown, the summary first.
+    pub fn markdown(&self) -> String {
+        let mut out = self.summary.clone();
+        for (h, body) in &self.sections {
+            out.push_str(&format!("\n\n## {h}\n\n{}", body.trim()));
+        }
+        out
+    }
 }
 
 /// What a printer knows before the first file.

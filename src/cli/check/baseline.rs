@@ -54,9 +54,17 @@ fn is_one(n: &usize) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     #[error("{path}: cannot read the baseline: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{column}: not a planlint baseline: {message}")]
-    Format { path: String, line: usize, column: usize, message: String },
+    Format {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: baseline version {found} is not supported (this planlint writes version {VERSION})")]
     Version { path: String, found: u32 },
     #[error("{0}")]
@@ -95,7 +103,11 @@ impl Bucket {
 /// paths must be absolute.
 pub fn file_key(dir: &Path, file: &Path) -> String {
     match file.strip_prefix(dir) {
-        Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
         Err(_) => file.display().to_string(),
     }
 }
@@ -103,29 +115,56 @@ pub fn file_key(dir: &Path, file: &Path) -> String {
 impl Baseline {
     /// Reads a baseline; `path` must be absolute.
     pub fn read(path: &Path, shown: &str) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| BaselineError::Read { path: shown.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: shown.to_owned(),
+            source,
+        })?;
         let file: File = serde_json::from_str(&text).map_err(|e| BaselineError::Format {
             path: shown.to_owned(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
         })?;
         if file.version != VERSION {
-            return Err(BaselineError::Version { path: shown.to_owned(), found: file.version });
+            return Err(BaselineError::Version {
+                path: shown.to_owned(),
+                found: file.version,
+            });
         }
-        let mut baseline =
-            Baseline { dir: path.parent().map(Path::to_path_buf).unwrap_or_default(), files: HashMap::new() };
+        let mut baseline = Baseline {
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            files: HashMap::new(),
+        };
         for e in file.findings {
-            let key = Key { rule: e.rule, task: e.task, message: e.message };
-            *baseline.files.entry(e.file).or_default().entry(key).or_default() += e.count;
+            let key = Key {
+                rule: e.rule,
+                task: e.task,
+                message: e.message,
+            };
+            *baseline
+                .files
+                .entry(e.file)
+                .or_default()
+                .entry(key)
+                .or_default() += e.count;
         }
         Ok(baseline)
     }
 
     /// The entries for one file (absolute path), to match its findings.
     pub fn bucket(&self, file: &Path) -> Bucket {
-        Bucket { left: self.files.get(&file_key(&self.dir, file)).cloned().unwrap_or_default() }
+        Bucket {
+            left: self
+                .files
+                .get(&file_key(&self.dir, file))
+                .cloned()
+                .unwrap_or_default(),
+        }
     }
 }
 
@@ -162,7 +201,11 @@ impl Collected {
             out.push_str(if i == 0 { "\n    " } else { ",\n    " });
             out.push_str(&serde_json::to_string(&entry).unwrap_or_default());
         }
-        out.push_str(if self.counts.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
+        out.push_str(if self.counts.is_empty() {
+            "]\n}\n"
+        } else {
+            "\n  ]\n}\n"
+        });
         out
     }
 }
@@ -172,15 +215,25 @@ mod tests {
     use super::*;
 
     fn key(rule: &str, task: Option<u32>, message: &str) -> Key {
-        Key { rule: rule.into(), task, message: message.into() }
+        Key {
+            rule: rule.into(),
+            task,
+            message: message.into(),
+        }
     }
 
     #[test]
     fn round_trip_counts_identical_findings() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Collected::default();
-        c.add("plans/a.txt".into(), key("deadline-missing", Some(3), "任务没有完成时限"));
-        c.add("plans/a.txt".into(), key("deadline-missing", Some(3), "任务没有完成时限"));
+        c.add(
+            "plans/a.txt".into(),
+            key("deadline-missing", Some(3), "任务没有完成时限"),
+        );
+        c.add(
+            "plans/a.txt".into(),
+            key("deadline-missing", Some(3), "任务没有完成时限"),
+        );
         c.add("plans/a.txt".into(), key("owner-duplicate", None, "x"));
         let path = dir.path().join("baseline.json");
         std::fs::write(&path, c.to_json()).unwrap();
@@ -198,7 +251,11 @@ mod tests {
     fn a_broken_baseline_names_the_place() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.json");
-        std::fs::write(&path, "{\n  \"version\": 1,\n  \"findings\": [ {\"file\": 3} ]\n}").unwrap();
+        std::fs::write(
+            &path,
+            "{\n  \"version\": 1,\n  \"findings\": [ {\"file\": 3} ]\n}",
+        )
+        .unwrap();
         let e = Baseline::read(&path, "b.json").unwrap_err().to_string();
         assert!(e.starts_with("b.json:3:"), "{e}");
         std::fs::write(&path, "{\"version\": 7, \"findings\": []}").unwrap();

@@ -47,18 +47,37 @@ fn load_failure(e: &RuleLoadError) -> Failure {
         _ => e.message.clone(),
     };
     let site = match (&e.source, &e.span) {
-        (Some(source), Some(span)) => {
-            Some(Site::in_text(e.path.clone(), SourceText::new(source.clone()), span.start, span.end))
-        }
+        (Some(source), Some(span)) => Some(Site::in_text(
+            e.path.clone(),
+            SourceText::new(source.clone()),
+            span.start,
+            span.end,
+        )),
         _ => None,
     };
-    let message = if site.is_none() { format!("{}: {message}", e.path) } else { message };
-    Failure { kind: FailureKind::Rule, path: None, rule: None, message, help: None, site }
+    let message = if site.is_none() {
+        format!("{}: {message}", e.path)
+    } else {
+        message
+    };
+    Failure {
+        kind: FailureKind::Rule,
+        path: None,
+        rule: None,
+        message,
+        help: None,
+        site,
+    }
 }
 
 /// A rule that failed on a plan, as a failure pointing into the rule.
 pub fn run_failure(plan: &str, f: &crate::check::RuleFailure) -> Failure {
-    let site = Site::in_text(f.path.clone(), SourceText::new(f.source.clone()), f.span.start, f.span.end);
+    let site = Site::in_text(
+        f.path.clone(),
+        SourceText::new(f.source.clone()),
+        f.span.start,
+        f.span.end,
+    );
     Failure {
         kind: FailureKind::Rule,
         path: Some(plan.to_owned()),
@@ -87,7 +106,7 @@ pub fn rule_info(set: &RuleSet) -> Vec<RuleInfo> {
             id: m.id.clone(),
             severity: m.severity,
             summary: m.summary.clone(),
-            help: m.sections.iter().map(|(h, body)| format!("{h}\n\n{}", body.trim())).collect::<Vec<_>>().join("\n\n"),
+            sections: m.sections.clone(),
         })
         .collect();
     rules.push(unused_allow_info());
@@ -100,10 +119,15 @@ fn unused_allow_info() -> RuleInfo {
         id: UNUSED_ALLOW.to_owned(),
         severity: Severity::Warning,
         summary: "An allow entry of planlint.toml silences no finding.".to_owned(),
-        help: "An allow entry whose finding is gone (the plan was mended, the task renumbered, the file renamed) \
-               would silently silence the next finding that happens to match it. Remove the entry, or correct \
-               its rule, file or task."
-            .to_owned(),
+        sections: vec![
+            (
+                "Why".to_owned(),
+                "An allow entry whose finding is gone (the plan was mended, the task renumbered, the file \
+                 renamed) would silence the next finding that happens to match it."
+                    .to_owned(),
+            ),
+            ("Fix".to_owned(), "Remove the entry, or correct its rule, file or task.".to_owned()),
+        ],
     }
 }
 
@@ -116,9 +140,18 @@ pub struct Cli {
 
 /// A selector of the command line that names no rule.
 pub fn check_cli_selectors(cli: &Cli, known: &[&str]) -> Result<(), String> {
-    for (flag, s) in cli.select.iter().flatten().map(|s| ("--select", s)).chain(cli.ignore.iter().map(|s| ("--ignore", s))) {
+    for (flag, s) in cli
+        .select
+        .iter()
+        .flatten()
+        .map(|s| ("--select", s))
+        .chain(cli.ignore.iter().map(|s| ("--ignore", s)))
+    {
         if !known.iter().any(|id| config::selector_matches(s, id)) {
-            return Err(format!("{flag}: {}", config::unknown_rule_message(s, known)));
+            return Err(format!(
+                "{flag}: {}",
+                config::unknown_rule_message(s, known)
+            ));
         }
     }
     Ok(())
@@ -128,9 +161,14 @@ pub fn check_cli_selectors(cli: &Cli, known: &[&str]) -> Result<(), String> {
 /// less its `ignore` and its rules set to `"off"`; a `--select` on the command
 /// line replaces all of that; `--ignore` then removes rules.
 pub fn selection(config: &Config, cli: &Cli, known: &[&str]) -> BTreeSet<String> {
-    let matches_any = |selectors: &[String], id: &str| selectors.iter().any(|s| config::selector_matches(s, id));
+    let matches_any =
+        |selectors: &[String], id: &str| selectors.iter().any(|s| config::selector_matches(s, id));
     let mut on: BTreeSet<String> = match &cli.select {
-        Some(select) => known.iter().filter(|id| matches_any(select, id)).map(|s| s.to_string()).collect(),
+        Some(select) => known
+            .iter()
+            .filter(|id| matches_any(select, id))
+            .map(|s| s.to_string())
+            .collect(),
         None => {
             let select: Vec<String> = match &config.select {
                 Some(items) => items.iter().map(|i| i.value.clone()).collect(),
@@ -172,7 +210,10 @@ pub fn settings(config: &Config, selected: &BTreeSet<String>, known: &[&str]) ->
         .collect();
     let mut aliases: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (alias, name) in &config.units.aliases {
-        aliases.entry(name.as_str()).or_default().push(alias.clone());
+        aliases
+            .entry(name.as_str())
+            .or_default()
+            .push(alias.clone());
     }
     let registry = UnitRegistry::new(config.units.registry.iter().map(|name| RegistryUnit {
         name: name.clone(),
@@ -182,7 +223,11 @@ pub fn settings(config: &Config, selected: &BTreeSet<String>, known: &[&str]) ->
         // Every rule not selected is listed as ignored: an empty `select`
         // would mean every rule to the engine.
         select: Vec::new(),
-        ignore: known.iter().filter(|id| !selected.contains(**id)).map(|s| s.to_string()).collect(),
+        ignore: known
+            .iter()
+            .filter(|id| !selected.contains(**id))
+            .map(|s| s.to_string())
+            .collect(),
         severity,
         options,
         registry: Arc::new(registry),
@@ -200,7 +245,10 @@ pub fn unused_allow_severity(config: &Config) -> Severity {
 /// A path shown relative to the working folder when it lies under it.
 pub fn shown(path: &Path) -> String {
     let abs = config::absolute(path);
-    match std::env::current_dir().ok().and_then(|cwd| abs.strip_prefix(cwd).ok().map(Path::to_path_buf)) {
+    match std::env::current_dir()
+        .ok()
+        .and_then(|cwd| abs.strip_prefix(cwd).ok().map(Path::to_path_buf))
+    {
         Some(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
         _ => path.display().to_string(),
     }

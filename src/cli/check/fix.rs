@@ -28,13 +28,19 @@ pub fn apply(text: &str, findings: &[Located]) -> Applied {
         .filter_map(|(i, l)| {
             let fix = l.finding.fix.as_ref().filter(|f| f.certain)?;
             let (start, end) = (fix.span.start, fix.span.end);
-            let valid = start <= end && end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end);
+            let valid = start <= end
+                && end <= text.len()
+                && text.is_char_boundary(start)
+                && text.is_char_boundary(end);
             valid.then_some((start, end, i, fix.replacement.as_str()))
         })
         .collect();
     fixes.sort();
 
-    let mut out = Applied { text: String::with_capacity(text.len() + 64), ..Applied::default() };
+    let mut out = Applied {
+        text: String::with_capacity(text.len() + 64),
+        ..Applied::default()
+    };
     let mut at = 0;
     let mut last: Option<(usize, usize, &str)> = None;
     for (start, end, i, replacement) in fixes {
@@ -72,14 +78,23 @@ mod tests {
 
     fn finding(text: &str, at: &str, replacement: &str, certain: bool) -> Located {
         let start = text.find(at).unwrap();
-        let span = Span { start, end: start + at.len(), line: 0, column: 0 };
+        let span = Span {
+            start,
+            end: start + at.len(),
+            line: 0,
+            column: 0,
+        };
         let f = Finding {
             rule: "r".into(),
             severity: Severity::Warning,
             message: "m".into(),
             span,
             help: None,
-            fix: Some(Fix { span, replacement: replacement.into(), certain }),
+            fix: Some(Fix {
+                span,
+                replacement: replacement.into(),
+                certain,
+            }),
             task: None,
         };
         Located::new(f, &SourceText::new(Arc::from(text)))
@@ -94,7 +109,10 @@ mod tests {
             finding(text, ";", "；", false),
         ];
         let a = apply(text, &fs);
-        assert_eq!(a.text, "(市高级人民法院负责;2020年12月底前完成)\n津党办发〔2020〕14号");
+        assert_eq!(
+            a.text,
+            "(市高级人民法院负责;2020年12月底前完成)\n津党办发〔2020〕14号"
+        );
         assert_eq!(a.fixed, vec![0, 1]);
         assert!(a.skipped.is_empty());
     }
