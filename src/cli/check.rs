@@ -156,6 +156,9 @@ pub fn run_init(args: InitArgs) -> ExitCode {
     }
 }
 
+/// A file to check, or why a path given could not be walked.
+type Entry = Result<PathBuf, Box<Failure>>;
+
 /// What `--fix`/`--diff` asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FixMode {
@@ -269,15 +272,12 @@ fn check(args: &CheckArgs) -> u8 {
         FixMode::Report
     };
 
-    // Files, and what went wrong finding them.
-    let mut files = Vec::new();
-    let mut missing = Vec::new();
-    for entry in load::discover(&args.paths) {
-        match entry {
-            Ok(path) => files.push(path),
-            Err(e) => missing.push(load_failure(&e)),
-        }
-    }
+    // Files, and what went wrong finding them, in path order.
+    let entries: Vec<Entry> = load::discover(&args.paths)
+        .into_iter()
+        .map(|e| e.map_err(|e| Box::new(load_failure(&e))))
+        .collect();
+    let files: Vec<&PathBuf> = entries.iter().filter_map(|e| e.as_ref().ok()).collect();
 
     // Configurations: one for all (`--config`), none, or the nearest one above
     // each file, read once per folder.
@@ -306,7 +306,7 @@ fn check(args: &CheckArgs) -> u8 {
     };
     let mut configs: BTreeMap<Option<PathBuf>, Arc<Config>> = BTreeMap::new();
     let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut file_config: Vec<Option<PathBuf>> = Vec::with_capacity(files.len());
+    let mut file_config: HashMap<&PathBuf, Option<PathBuf>> = HashMap::with_capacity(files.len());
     let cwd = config::absolute(Path::new("."));
     for file in &files {
         let key = if let Some(c) = &fixed_config {
@@ -339,7 +339,7 @@ fn check(args: &CheckArgs) -> u8 {
             };
             configs.insert(key.clone(), Arc::new(config));
         }
-        file_config.push(key);
+        file_config.insert(file, key);
     }
 
     // Rules per configuration, and what runs.
@@ -466,9 +466,9 @@ fn check(args: &CheckArgs) -> u8 {
             Ok(())
         };
 
-        // Rule files that did not load, and paths that were not found.
+        // Rule files that did not load.
         let mut early: BTreeMap<String, Vec<Failure>> = BTreeMap::new();
-        for f in loader.failures.drain(..).chain(missing.drain(..)) {
+        for f in loader.failures.drain(..) {
             let key = f
                 .site
                 .as_ref()
@@ -487,19 +487,33 @@ fn check(args: &CheckArgs) -> u8 {
             emit_report(&mut stream, rendered, &report, &mut summary)?;
         }
 
-        let jobs: Vec<(&PathBuf, Arc<Group>, Option<PathBuf>)> = files
+        let jobs: Vec<(&Entry, Option<PathBuf>)> = entries
             .iter()
-            .zip(&file_config)
-            .map(|(f, k)| (f, groups[k].clone(), k.clone()))
+            .map(|e| (e, e.as_ref().ok().and_then(|f| file_config[f].clone())))
             .collect();
         let chunk = (rayon::current_num_threads() * 8).max(16);
         let mut done = 0;
         for batch in jobs.chunks(chunk) {
             let outcomes: Vec<Outcome> = batch
                 .par_iter()
-                .map(|(file, group, _)| check_file(file, group, &shared))
+                .map(|(entry, key)| match entry {
+                    Ok(file) => check_file(file, &groups[key], &shared),
+                    Err(failure) => {
+                        let report = FileReport {
+                            path: failure.path.clone().unwrap_or_default(),
+                            failures: vec![(**failure).clone()],
+                            ..FileReport::default()
+                        };
+                        let rendered = shared.printer.render(&report);
+                        Outcome {
+                            report,
+                            rendered,
+                            ..Outcome::default()
+                        }
+                    }
+                })
                 .collect();
-            for ((_, _, key), outcome) in batch.iter().zip(outcomes) {
+            for ((_, key), outcome) in batch.iter().zip(outcomes) {
                 for &i in &outcome.allow_applicable {
                     allow_seen.entry((key.clone(), i)).or_default().0 = true;
                 }
@@ -681,17 +695,19 @@ fn summary_line(s: &Summary, mode: FixMode, diffs: usize, took: Duration) -> Str
     line
 }
 
+/// A path as output shows it: as found, without a leading `./`.
+fn display(path: &Path) -> String {
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
+}
+
 /// A file that could not be found or loaded.
 fn load_failure(e: &LoadError) -> Failure {
-    let path = e.path().display().to_string();
     let message = e.to_string();
-    let message = message
-        .strip_prefix(&format!("{path}: "))
-        .unwrap_or(&message)
-        .to_owned();
+    let prefix = format!("{}: ", e.path().display());
+    let message = message.strip_prefix(&prefix).unwrap_or(&message).to_owned();
     Failure {
         kind: FailureKind::Load,
-        path: Some(path),
+        path: Some(display(e.path())),
         rule: None,
         message,
         help: None,
@@ -701,7 +717,7 @@ fn load_failure(e: &LoadError) -> Failure {
 
 /// Checks one file: load, parse, rules, allow entries, baseline, fixes.
 fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
-    let shown = path.display().to_string();
+    let shown = display(path);
     let absolute = config::absolute(path);
     let mut outcome = Outcome::default();
 
@@ -710,7 +726,7 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
         Err(failure) => {
             outcome.report = FileReport {
                 path: shown,
-                failures: vec![failure],
+                failures: vec![*failure],
                 ..FileReport::default()
             };
             outcome.rendered = shared.printer.render(&outcome.report);
@@ -767,7 +783,7 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
                                 Err(failure) => {
                                     outcome.report = FileReport {
                                         path: shown,
-                                        failures: vec![failure],
+                                        failures: vec![*failure],
                                         ..FileReport::default()
                                     };
                                     outcome.rendered = shared.printer.render(&outcome.report);
@@ -839,11 +855,12 @@ fn analyse(
     absolute: &Path,
     group: &Group,
     shared: &Shared<'_>,
-) -> Result<Analysis, Failure> {
+) -> Result<Analysis, Box<Failure>> {
     let source = load::load(path).map_err(|e| Failure {
         path: Some(shown.to_owned()),
         ..load_failure(&e)
-    })?;
+    });
+    let source = source.map_err(Box::new)?;
     let mut plan = crate::parse::parse(&source).map_err(|e| {
         let site = match &e {
             crate::parse::ParseError::Grammar { span, .. } => Some(Site::in_text(
@@ -857,14 +874,14 @@ fn analyse(
             )),
             _ => None,
         };
-        Failure {
+        Box::new(Failure {
             kind: FailureKind::Parse,
             path: Some(shown.to_owned()),
             rule: None,
             message: e.to_string(),
             help: None,
             site,
-        }
+        })
     })?;
     if plan.period.is_none() {
         if let Some(p) = group.config.period {

@@ -82,28 +82,27 @@ impl Printer for Github {
                 });
                 message.push_str(&super::describe_fix(&place.original, &fix.replacement));
             }
+            // Columns only on one line (the runner refuses them otherwise);
+            // `endColumn` is the last character's.
+            let body = l.text.trim_end_matches(['\n', '\r']);
+            let breaks = body.matches('\n').count() as u32;
             let _ = write!(
                 out,
-                "::{} file={file},line={},col={}",
+                "::{} file={file},line={}",
                 command(f.severity),
-                l.start.line,
-                l.start.column
+                l.start.line
             );
-            if l.end.offset > l.start.offset {
-                let (end_line, end_col) = if l.end.column > 1 {
-                    (l.end.line, l.end.column - 1)
-                } else {
-                    // The span ends with a line break: end on the line before.
-                    (
-                        l.end.line.saturating_sub(1).max(l.start.line),
-                        l.start.column.max(1),
-                    )
-                };
-                if end_line == l.start.line {
-                    let _ = write!(out, ",endLine={end_line},endColumn={end_col}");
-                } else {
-                    let _ = write!(out, ",endLine={end_line}");
-                }
+            if breaks > 0 {
+                let _ = write!(out, ",endLine={}", l.start.line + breaks);
+            } else {
+                let width = body.chars().count().max(1) as u32;
+                let _ = write!(
+                    out,
+                    ",col={},endLine={},endColumn={}",
+                    l.start.column,
+                    l.start.line,
+                    l.start.column + width - 1
+                );
             }
             let _ = writeln!(
                 out,

@@ -311,47 +311,44 @@ impl Printer for Sarif {
             [ITEM, &to_vec(&self.result(&report.path, l, &text))].concat()
         });
         join_into(&mut body, items, self.separator());
-        let failures = report
-            .failures
-            .iter()
-            .map(|f| {
-                let message = super::failure_line(f);
-                let message = match &f.path {
-                    Some(p) if !message.contains(p.as_str()) => format!("{p}: {message}"),
-                    _ => message,
-                };
-                let locations = f
-                    .site
-                    .iter()
-                    .map(|s| Location {
-                        physical_location: PhysicalLocation {
-                            artifact_location: ArtifactLocation { uri: uri(&s.path) },
-                            region: Some(region(s.start, s.end, None)),
-                        },
-                    })
-                    .chain(
+        let failures =
+            report
+                .failures
+                .iter()
+                .map(|f| {
+                    let message = super::failure_line(f);
+                    let message = match &f.path {
+                        Some(p) if !message.contains(p.as_str()) => format!("{p}: {message}"),
+                        _ => message,
+                    };
+                    let locations =
                         f.site
-                            .is_none()
-                            .then(|| f.path.as_deref())
-                            .flatten()
-                            .map(|p| Location {
+                            .iter()
+                            .map(|s| Location {
                                 physical_location: PhysicalLocation {
-                                    artifact_location: ArtifactLocation { uri: uri(p) },
-                                    region: None,
+                                    artifact_location: ArtifactLocation { uri: uri(&s.path) },
+                                    region: Some(region(s.start, s.end, None)),
                                 },
-                            }),
-                    )
-                    .collect();
-                let n = Notification {
-                    level: "error",
-                    message: Text { text: &message },
-                    descriptor: Id { id: f.kind.code() },
-                    associated_rule: f.rule.as_deref().map(|id| Id { id }),
-                    locations,
-                };
-                [ITEM, &to_vec(&n)].concat()
-            })
-            .collect();
+                            })
+                            .chain(f.site.is_none().then_some(f.path.as_deref()).flatten().map(
+                                |p| Location {
+                                    physical_location: PhysicalLocation {
+                                        artifact_location: ArtifactLocation { uri: uri(p) },
+                                        region: None,
+                                    },
+                                },
+                            ))
+                            .collect();
+                    let n = Notification {
+                        level: "error",
+                        message: Text { text: &message },
+                        descriptor: Id { id: f.kind.code() },
+                        associated_rule: f.rule.as_deref().map(|id| Id { id }),
+                        locations,
+                    };
+                    [ITEM, &to_vec(&n)].concat()
+                })
+                .collect();
         Rendered { body, failures }
     }
 

@@ -67,8 +67,6 @@ pub enum BaselineError {
     },
     #[error("{path}: baseline version {found} is not supported (this planlint writes version {VERSION})")]
     Version { path: String, found: u32 },
-    #[error("{0}")]
-    Write(String),
 }
 
 /// A baseline read from disk.
@@ -181,10 +179,6 @@ impl Collected {
 
     pub fn len(&self) -> usize {
         self.counts.values().sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
     }
 
     /// The baseline file's bytes: sorted, one finding per line.
