@@ -261,6 +261,32 @@ fn config_error(e: &ConfigError, color: bool) -> u8 {
     fatal(&e.to_failure(), color)
 }
 
+/// What a run needs, made ready before the first file is checked.
+struct Prepared {
+    /// Files (and paths that could not be walked), in path order.
+    entries: Vec<Entry>,
+    /// Each file's configuration (its path; `None` for the defaults).
+    file_config: HashMap<PathBuf, Option<PathBuf>>,
+    groups: BTreeMap<Option<PathBuf>, Arc<Group>>,
+    /// Rule files that did not load.
+    rule_failures: Vec<Failure>,
+    run_info: RunInfo,
+    baseline: Option<Baseline>,
+}
+
+/// What the run has counted and gathered so far.
+#[derive(Default)]
+struct Tally {
+    summary: Summary,
+    /// For `--write-baseline`.
+    collected: Collected,
+    /// By (configuration, allow entry): whether it applied to a checked file,
+    /// and whether it silenced something.
+    allow_seen: HashMap<(Option<PathBuf>, usize), (bool, bool)>,
+    /// Files `--diff` printed a diff for.
+    diffs: usize,
+}
+
 fn check(args: &CheckArgs) -> u8 {
     let started = Instant::now();
     let color = use_color(args.color);
@@ -271,363 +297,360 @@ fn check(args: &CheckArgs) -> u8 {
     } else {
         FixMode::Report
     };
-
-    // Files, and what went wrong finding them, in path order.
-    let entries: Vec<Entry> = load::discover(&args.paths)
-        .into_iter()
-        .map(|e| e.map_err(|e| Box::new(load_failure(&e))))
-        .collect();
-    let files: Vec<&PathBuf> = entries.iter().filter_map(|e| e.as_ref().ok()).collect();
-
-    // Configurations: one for all (`--config`), none, or the nearest one above
-    // each file, read once per folder.
-    let cli = engine::Cli {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+    let prepared = match prepare(args, color) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let cli_rules: Vec<PathBuf> = args.rules.clone();
-    let fixed_config = match &args.config {
-        Some(path) => match Config::load(&config::absolute(path)) {
-            Ok(c) => Some(Arc::new(Config {
-                path: Some(path.clone()),
-                ..c
-            })),
-            Err(e) => {
-                return config_error(
-                    &ConfigError {
-                        path: path.clone(),
-                        ..e
-                    },
-                    color,
-                )
-            }
-        },
-        None => None,
-    };
-    let mut configs: BTreeMap<Option<PathBuf>, Arc<Config>> = BTreeMap::new();
-    let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut file_config: HashMap<&PathBuf, Option<PathBuf>> = HashMap::with_capacity(files.len());
-    let cwd = config::absolute(Path::new("."));
-    for file in &files {
-        let key = if let Some(c) = &fixed_config {
-            configs.entry(c.path.clone()).or_insert_with(|| c.clone());
-            c.path.clone()
-        } else if args.no_config {
-            None
-        } else {
-            let dir = config::absolute(file.parent().unwrap_or(Path::new(".")));
-            by_dir
-                .entry(dir.clone())
-                .or_insert_with(|| config::find(&dir))
-                .clone()
-        };
-        if !configs.contains_key(&key) {
-            let config = match &key {
-                Some(path) => match Config::load(path) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        return config_error(
-                            &ConfigError {
-                                path: PathBuf::from(engine::shown(path)),
-                                ..e
-                            },
-                            color,
-                        )
-                    }
-                },
-                None => Config::defaults(cwd.clone()),
-            };
-            configs.insert(key.clone(), Arc::new(config));
-        }
-        file_config.insert(file, key);
-    }
-
-    // Rules per configuration, and what runs.
-    let mut loader = engine::Loader::default();
-    let mut groups: BTreeMap<Option<PathBuf>, Arc<Group>> = BTreeMap::new();
-    let mut infos: BTreeMap<String, emit::RuleInfo> = BTreeMap::new();
-    let mut cli_checked = false;
-    if configs.is_empty() {
-        // No file to check: still load the rules, so a broken rule or a
-        // misspelt --select is reported.
-        configs.insert(None, Arc::new(Config::defaults(cwd.clone())));
-    }
-    for (key, config) in &configs {
-        let mut dirs: Vec<PathBuf> = config
-            .rule_dirs
-            .iter()
-            .map(|d| PathBuf::from(engine::shown(d)))
-            .collect();
-        dirs.extend(cli_rules.iter().cloned());
-        let rules = loader.rules(&dirs);
-        let known_owned = engine::known_ids(&rules);
-        let known: Vec<&str> = known_owned.iter().map(String::as_str).collect();
-        if !cli_checked {
-            if let Err(message) = engine::check_cli_selectors(&cli, &known) {
-                return fail(&message);
-            }
-            cli_checked = true;
-        }
-        if let Err(e) = config.check_rule_ids(&known) {
-            let e = ConfigError {
-                path: PathBuf::from(
-                    config
-                        .path
-                        .as_deref()
-                        .map(engine::shown)
-                        .unwrap_or_default(),
-                ),
-                ..e
-            };
-            return config_error(&e, color);
-        }
-        let selected = engine::selection(config, &cli, &known);
-        let settings = engine::settings(config, &selected, &known);
-        for info in engine::rule_info(&rules) {
-            infos.entry(info.id.clone()).or_insert(info);
-        }
-        let shown = config
-            .path
-            .as_deref()
-            .map(engine::shown)
-            .unwrap_or_default();
-        groups.insert(
-            key.clone(),
-            Arc::new(Group {
-                config: config.clone(),
-                shown,
-                rules,
-                settings,
-                selected,
-            }),
-        );
-    }
-
-    let baseline = match &args.baseline {
-        Some(path) => match Baseline::read(&config::absolute(path), &path.display().to_string()) {
-            Ok(b) => Some(b),
-            Err(e) => return fail(&e.to_string()),
-        },
-        None => None,
-    };
-
     let printer: Box<dyn Printer> = match args.format {
         OutputFormat::Human => Box::new(Human::new(color, width())),
         OutputFormat::Json => Box::new(emit::json::Json),
-        OutputFormat::Sarif => Box::new(emit::sarif::Sarif::new(&RunInfo {
-            rules: infos.values().cloned().collect(),
-        })),
+        OutputFormat::Sarif => Box::new(emit::sarif::Sarif::new(&prepared.run_info)),
         OutputFormat::Github => Box::new(emit::github::Github),
         OutputFormat::Compact => Box::new(emit::compact::Compact),
     };
     let shared = Shared {
         printer: printer.as_ref(),
         mode,
-        baseline: baseline.as_ref(),
+        baseline: prepared.baseline.as_ref(),
         write_baseline: args.write_baseline.as_deref().map(config::absolute),
     };
-    let run_info = RunInfo {
-        rules: infos.into_values().collect(),
-    };
+    let mut tally = Tally::default();
+    tally.summary.files = prepared.entries.iter().filter(|e| e.is_ok()).count();
 
-    let stdout = io::stdout();
-    let mut summary = Summary {
-        files: files.len(),
-        ..Summary::default()
-    };
-    let mut collected = Collected::default();
-    let mut allow_seen: HashMap<(Option<PathBuf>, usize), (bool, bool)> = HashMap::new();
-    let mut notes: Vec<String> = Vec::new();
-    let mut diffs = 0usize;
-    let progress = Progress::new(files.len(), args.quiet);
-
-    let streamed = (|| -> io::Result<()> {
-        let mut out = stdout.lock();
-        let writes_findings = mode != FixMode::Diff && args.write_baseline.is_none();
-        let mut stream = if writes_findings {
-            Some(Stream::begin(shared.printer, &mut out, &run_info)?)
-        } else {
-            None
-        };
-        let emit_report = |stream: &mut Option<Stream<'_, &mut io::StdoutLock<'_>>>,
-                           rendered: emit::Rendered,
-                           report: &FileReport,
-                           summary: &mut Summary|
-         -> io::Result<()> {
-            summary.add(report);
-            if let Some(stream) = stream {
-                stream.write(rendered)?;
-            } else if !report.failures.is_empty() {
-                // --diff and --write-baseline print no findings, but what
-                // could not be checked must still be said.
-                let text = Human::new(color && io::stderr().is_terminal(), width()).render(report);
-                io::stderr().lock().write_all(&text.body)?;
-            }
-            Ok(())
-        };
-
-        // Rule files that did not load.
-        let mut early: BTreeMap<String, Vec<Failure>> = BTreeMap::new();
-        for f in loader.failures.drain(..) {
-            let key = f
-                .site
-                .as_ref()
-                .map(|s| s.path.clone())
-                .or_else(|| f.path.clone())
-                .unwrap_or_default();
-            early.entry(key).or_default().push(f);
-        }
-        for (path, failures) in early {
-            let report = FileReport {
-                path,
-                failures,
-                ..FileReport::default()
-            };
-            let rendered = shared.printer.render(&report);
-            emit_report(&mut stream, rendered, &report, &mut summary)?;
-        }
-
-        let jobs: Vec<(&Entry, Option<PathBuf>)> = entries
-            .iter()
-            .map(|e| (e, e.as_ref().ok().and_then(|f| file_config[f].clone())))
-            .collect();
-        let chunk = (rayon::current_num_threads() * 8).max(16);
-        let mut done = 0;
-        for batch in jobs.chunks(chunk) {
-            let outcomes: Vec<Outcome> = batch
-                .par_iter()
-                .map(|(entry, key)| match entry {
-                    Ok(file) => check_file(file, &groups[key], &shared),
-                    Err(failure) => {
-                        let report = FileReport {
-                            path: failure.path.clone().unwrap_or_default(),
-                            failures: vec![(**failure).clone()],
-                            ..FileReport::default()
-                        };
-                        let rendered = shared.printer.render(&report);
-                        Outcome {
-                            report,
-                            rendered,
-                            ..Outcome::default()
-                        }
-                    }
-                })
-                .collect();
-            for ((_, key), outcome) in batch.iter().zip(outcomes) {
-                for &i in &outcome.allow_applicable {
-                    allow_seen.entry((key.clone(), i)).or_default().0 = true;
-                }
-                for &i in &outcome.allow_used {
-                    allow_seen.entry((key.clone(), i)).or_default().1 = true;
-                }
-                summary.tasks += outcome.report.tasks;
-                summary.allowed += outcome.allowed;
-                summary.baselined += outcome.baselined;
-                summary.fixed += outcome.fixed;
-                for (file, k) in outcome.keys {
-                    collected.add(file, k);
-                }
-                notes.extend(outcome.notes);
-                if !outcome.diff.is_empty() {
-                    diffs += 1;
-                    progress.clear();
-                    out_write(stream.is_none(), outcome.diff.as_bytes())?;
-                }
-                if !args.quiet {
-                    for note in notes.drain(..) {
-                        progress.clear();
-                        let _ = writeln!(io::stderr().lock(), "{note}");
-                    }
-                }
-                emit_report(&mut stream, outcome.rendered, &outcome.report, &mut summary)?;
-            }
-            done += batch.len();
-            progress.update(done);
-        }
-        progress.clear();
-
-        // Allow entries that silenced nothing, reported in their configuration.
-        for (key, group) in &groups {
-            if !group.selected.contains(UNUSED_ALLOW) {
-                continue;
-            }
-            let report = unused_allows(key, group, &allow_seen);
-            if report.findings.is_empty() {
-                continue;
-            }
-            let rendered = shared.printer.render(&report);
-            emit_report(
-                &mut stream,
-                rendered,
-                &FileReport {
-                    source: None,
-                    ..report
-                },
-                &mut summary,
-            )?;
-        }
-
-        if let Some(stream) = stream {
-            stream.end(&summary)?;
-        }
-        Ok(())
-    })();
-
-    match streamed {
+    match stream(args, &prepared, &shared, color, &mut tally) {
         Ok(()) => {}
         // The reader went away (`planlint check … | head`): a normal end.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            return exit_code(&summary, args, mode, diffs)
-        }
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit_code(&tally, args, mode),
         Err(e) => return fail(&format!("cannot write the output: {e}")),
     }
 
     if let Some(path) = &args.write_baseline {
-        let bytes = collected.to_json();
-        if let Err(e) = load::write_atomic(path, bytes.as_bytes()) {
+        let n = tally.collected.len();
+        if let Err(e) = load::write_atomic(path, tally.collected.to_json().as_bytes()) {
             return fail(&format!("cannot write the baseline: {e}"));
         }
         if !args.quiet {
             let _ = writeln!(
                 io::stderr().lock(),
-                "wrote {} finding{} to the baseline {}",
-                collected.len(),
-                plural(collected.len()),
+                "wrote {n} finding{} to the baseline {}",
+                plural(n),
                 path.display()
             );
         }
-        summary.baselined += collected.len();
-        summary.errors = 0;
-        summary.warnings = 0;
-        summary.infos = 0;
+        // Every finding is in the baseline now.
+        let s = &mut tally.summary;
+        s.baselined += n;
+        (s.errors, s.warnings, s.infos) = (0, 0, 0);
     }
 
     if !args.quiet {
-        let line = summary_line(&summary, mode, diffs, started.elapsed());
+        let line = summary_line(&tally.summary, mode, tally.diffs, started.elapsed());
         let _ = writeln!(io::stderr().lock(), "{line}");
     }
-    exit_code(&summary, args, mode, diffs)
+    exit_code(&tally, args, mode)
 }
 
-/// Writes a diff to stdout (it is the output of `--diff`).
-fn out_write(to_stdout: bool, bytes: &[u8]) -> io::Result<()> {
-    if to_stdout {
-        io::stdout().lock().write_all(bytes)
-    } else {
-        Ok(())
+/// Finds the files, their configurations and rules, and the baseline; a
+/// usage error (a broken configuration, an unknown rule) ends the run here,
+/// before any output, with its exit status.
+fn prepare(args: &CheckArgs, color: bool) -> Result<Prepared, u8> {
+    let entries: Vec<Entry> = load::discover(&args.paths)
+        .into_iter()
+        .map(|e| e.map_err(|e| Box::new(load_failure(&e))))
+        .collect();
+
+    // Configurations: one for all (`--config`), none, or the nearest one above
+    // each file, read once per folder.
+    let cwd = config::absolute(Path::new("."));
+    let fixed = match &args.config {
+        Some(path) => match Config::load(&config::absolute(path)) {
+            Ok(c) => Some(Arc::new(Config {
+                path: Some(path.clone()),
+                ..c
+            })),
+            Err(e) => {
+                return Err(config_error(
+                    &ConfigError {
+                        path: path.clone(),
+                        ..e
+                    },
+                    color,
+                ))
+            }
+        },
+        None => None,
+    };
+    let mut configs: BTreeMap<Option<PathBuf>, Arc<Config>> = BTreeMap::new();
+    let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut file_config = HashMap::with_capacity(entries.len());
+    for file in entries.iter().filter_map(|e| e.as_ref().ok()) {
+        let key = match (&fixed, args.no_config) {
+            (Some(c), _) => c.path.clone(),
+            (None, true) => None,
+            (None, false) => {
+                let dir = config::absolute(file.parent().unwrap_or(Path::new(".")));
+                by_dir
+                    .entry(dir.clone())
+                    .or_insert_with(|| config::find(&dir))
+                    .clone()
+            }
+        };
+        if !configs.contains_key(&key) {
+            let config = match (&key, &fixed) {
+                (_, Some(c)) => c.clone(),
+                (Some(path), None) => match Config::load(path) {
+                    Ok(c) => Arc::new(c),
+                    Err(e) => {
+                        let e = ConfigError {
+                            path: PathBuf::from(engine::shown(path)),
+                            ..e
+                        };
+                        return Err(config_error(&e, color));
+                    }
+                },
+                (None, None) => Arc::new(Config::defaults(cwd.clone())),
+            };
+            configs.insert(key.clone(), config);
+        }
+        file_config.insert(file.clone(), key);
     }
+    if configs.is_empty() {
+        // No file to check: still load the rules, so that a broken rule or a
+        // misspelt --select is reported.
+        configs.insert(
+            None,
+            fixed.unwrap_or_else(|| Arc::new(Config::defaults(cwd))),
+        );
+    }
+
+    // Rules per configuration, and which of them run.
+    let cli = engine::Cli {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let mut loader = engine::Loader::default();
+    let mut groups = BTreeMap::new();
+    let mut infos: BTreeMap<String, emit::RuleInfo> = BTreeMap::new();
+    for (key, config) in &configs {
+        let mut dirs: Vec<PathBuf> = config
+            .rule_dirs
+            .iter()
+            .map(|d| PathBuf::from(engine::shown(d)))
+            .collect();
+        dirs.extend(args.rules.iter().cloned());
+        let rules = loader.rules(&dirs);
+        let known_ids = engine::known_ids(&rules);
+        let known: Vec<&str> = known_ids.iter().map(String::as_str).collect();
+        if let Err(message) = engine::check_cli_selectors(&cli, &known) {
+            return Err(fail(&message));
+        }
+        let shown = config
+            .path
+            .as_deref()
+            .map(engine::shown)
+            .unwrap_or_default();
+        if let Err(e) = config.check_rule_ids(&known) {
+            return Err(config_error(
+                &ConfigError {
+                    path: PathBuf::from(&shown),
+                    ..e
+                },
+                color,
+            ));
+        }
+        let selected = engine::selection(config, &cli, &known);
+        let settings = engine::settings(config, &selected, &known);
+        for info in engine::rule_info(&rules) {
+            infos.entry(info.id.clone()).or_insert(info);
+        }
+        let group = Group {
+            config: config.clone(),
+            shown,
+            rules,
+            settings,
+            selected,
+        };
+        groups.insert(key.clone(), Arc::new(group));
+    }
+
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::read(&config::absolute(path), &path.display().to_string()) {
+            Ok(b) => Some(b),
+            Err(e) => return Err(fail(&e.to_string())),
+        },
+        None => None,
+    };
+    Ok(Prepared {
+        entries,
+        file_config,
+        groups,
+        rule_failures: loader.failures,
+        run_info: RunInfo {
+            rules: infos.into_values().collect(),
+        },
+        baseline,
+    })
 }
 
-fn exit_code(summary: &Summary, args: &CheckArgs, mode: FixMode, diffs: usize) -> u8 {
-    if summary.failures > 0 {
+/// Checks the files in chunks, in parallel within a chunk, and writes each
+/// file's output in path order as soon as its chunk is done.
+fn stream(
+    args: &CheckArgs,
+    prepared: &Prepared,
+    shared: &Shared<'_>,
+    color: bool,
+    tally: &mut Tally,
+) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let prints_findings = shared.mode != FixMode::Diff && args.write_baseline.is_none();
+    let mut stream = if prints_findings {
+        Some(Stream::begin(shared.printer, &mut out, &prepared.run_info)?)
+    } else {
+        None
+    };
+    let emit = |stream: &mut Option<Stream<'_, &mut io::StdoutLock<'_>>>,
+                rendered: emit::Rendered,
+                report: &FileReport,
+                summary: &mut Summary|
+     -> io::Result<()> {
+        summary.add(report);
+        match stream {
+            Some(stream) => stream.write(rendered),
+            // --diff and --write-baseline print no findings, but what could
+            // not be checked must still be said.
+            None if !report.failures.is_empty() => {
+                let text = Human::new(color && io::stderr().is_terminal(), width()).render(report);
+                io::stderr().lock().write_all(&text.body)
+            }
+            None => Ok(()),
+        }
+    };
+
+    // Rule files that did not load, by file.
+    let mut early: BTreeMap<String, Vec<Failure>> = BTreeMap::new();
+    for f in &prepared.rule_failures {
+        let key = f
+            .site
+            .as_ref()
+            .map(|s| s.path.clone())
+            .or_else(|| f.path.clone())
+            .unwrap_or_default();
+        early.entry(key).or_default().push(f.clone());
+    }
+    for (path, failures) in early {
+        let report = FileReport {
+            path,
+            failures,
+            ..FileReport::default()
+        };
+        emit(
+            &mut stream,
+            shared.printer.render(&report),
+            &report,
+            &mut tally.summary,
+        )?;
+    }
+
+    let progress = Progress::new(prepared.entries.len(), args.quiet);
+    let chunk = (rayon::current_num_threads() * 8).max(16);
+    let mut done = 0;
+    for batch in prepared.entries.chunks(chunk) {
+        let outcomes: Vec<(Option<PathBuf>, Outcome)> = batch
+            .par_iter()
+            .map(|entry| match entry {
+                Ok(file) => {
+                    let key = prepared.file_config.get(file).cloned().flatten();
+                    let outcome = check_file(file, &prepared.groups[&key], shared);
+                    (key, outcome)
+                }
+                Err(failure) => {
+                    let report = FileReport {
+                        path: failure.path.clone().unwrap_or_default(),
+                        failures: vec![(**failure).clone()],
+                        ..FileReport::default()
+                    };
+                    let rendered = shared.printer.render(&report);
+                    (
+                        None,
+                        Outcome {
+                            report,
+                            rendered,
+                            ..Outcome::default()
+                        },
+                    )
+                }
+            })
+            .collect();
+        for (key, outcome) in outcomes {
+            for &i in &outcome.allow_applicable {
+                tally.allow_seen.entry((key.clone(), i)).or_default().0 = true;
+            }
+            for &i in &outcome.allow_used {
+                tally.allow_seen.entry((key.clone(), i)).or_default().1 = true;
+            }
+            let s = &mut tally.summary;
+            s.tasks += outcome.report.tasks;
+            s.allowed += outcome.allowed;
+            s.baselined += outcome.baselined;
+            s.fixed += outcome.fixed;
+            for (file, k) in outcome.keys {
+                tally.collected.add(file, k);
+            }
+            if !outcome.diff.is_empty() {
+                tally.diffs += 1;
+                progress.clear();
+                // The diff is the output of --diff; the stream is off then.
+                io::stdout().lock().write_all(outcome.diff.as_bytes())?;
+            }
+            if !args.quiet && !outcome.notes.is_empty() {
+                progress.clear();
+                let mut err = io::stderr().lock();
+                for note in &outcome.notes {
+                    let _ = writeln!(err, "{note}");
+                }
+            }
+            emit(
+                &mut stream,
+                outcome.rendered,
+                &outcome.report,
+                &mut tally.summary,
+            )?;
+        }
+        done += batch.len();
+        progress.update(done);
+    }
+    progress.clear();
+
+    // Allow entries that silenced nothing, reported in their configuration.
+    for (key, group) in &prepared.groups {
+        if !group.selected.contains(UNUSED_ALLOW) {
+            continue;
+        }
+        let report = unused_allows(key, group, &tally.allow_seen);
+        if !report.findings.is_empty() {
+            let rendered = shared.printer.render(&report);
+            emit(&mut stream, rendered, &report, &mut tally.summary)?;
+        }
+    }
+
+    if let Some(stream) = stream {
+        stream.end(&tally.summary)?;
+    }
+    Ok(())
+}
+
+fn exit_code(tally: &Tally, args: &CheckArgs, mode: FixMode) -> u8 {
+    let s = &tally.summary;
+    if s.failures > 0 {
         EXIT_FAILURE
     } else if mode == FixMode::Diff {
-        if diffs > 0 {
+        if tally.diffs > 0 {
             EXIT_FINDINGS
         } else {
             EXIT_OK
         }
-    } else if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
+    } else if s.errors > 0 || (args.deny_warnings && s.warnings > 0) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
