@@ -826,6 +826,25 @@ fn baseline_round_trip() {
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains("2023-06-30"), "{out}");
 
+    // A new baseline takes every finding, the old baseline's too.
+    let o = run(
+        dir.path(),
+        &[
+            "check",
+            "late.txt",
+            "--no-config",
+            "--baseline",
+            "baseline.json",
+            "--write-baseline",
+            "b2.json",
+        ],
+    );
+    assert!(
+        stderr(&o).contains("wrote 3 findings to the baseline b2.json"),
+        "{}",
+        stderr(&o)
+    );
+
     // The baseline works from another working folder.
     let sub = dir.path().join("sub");
     std::fs::create_dir(&sub).unwrap();
