@@ -5,13 +5,19 @@ use planlint::model::{Comparator, Date, DeadlineKind, Plan, Role, Task};
 use planlint::parse::{parse_str, ParseError};
 
 fn fixture(name: &str) -> Plan {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plans")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     parse_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn units(task: &Task, role: Role) -> Vec<&str> {
-    task.owners.iter().filter(|o| o.role == role).map(|o| o.unit.as_str()).collect()
+    task.owners
+        .iter()
+        .filter(|o| o.role == role)
+        .map(|o| o.unit.as_str())
+        .collect()
 }
 
 #[test]
@@ -27,7 +33,10 @@ fn labelled_brackets() {
     assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
     assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2022-12-31"));
     assert_eq!(plan.tasks[2].targets[0].raw, "1个工作日以内");
-    assert_eq!(plan.period.as_ref().map(|p| (p.start, p.end)), Some((2022, 2022)));
+    assert_eq!(
+        plan.period.as_ref().map(|p| (p.start, p.end)),
+        Some((2022, 2022))
+    );
 }
 
 #[test]
@@ -42,7 +51,10 @@ fn bracket_on_its_own_line_and_labelled_lines() {
     assert_eq!(t1.targets[0].raw, "300件以上");
     assert_eq!(t1.span.line, 5);
     assert!(t1.bracket.as_ref().is_some_and(|b| b.span.line == 6));
-    assert_eq!(units(&plan.tasks[1], Role::Responsible), ["区市场监管局", "区农业农村局"]);
+    assert_eq!(
+        units(&plan.tasks[1], Role::Responsible),
+        ["区市场监管局", "区农业农村局"]
+    );
     let t3 = &plan.tasks[2];
     assert_eq!(units(t3, Role::Lead), ["区市场监管局"]);
     assert_eq!(units(t3, Role::Cooperate), ["区公安分局", "区文化和旅游局"]);
@@ -54,16 +66,25 @@ fn first_named_leads_from_the_convention_on() {
     let plan = fixture("first-leads-convention.txt");
     assert_eq!(plan.tasks.len(), 4);
     assert_eq!(units(&plan.tasks[0], Role::Lead), ["财政部"]);
-    assert_eq!(units(&plan.tasks[0], Role::Responsible), ["工业和信息化部", "科技部"]);
+    assert_eq!(
+        units(&plan.tasks[0], Role::Responsible),
+        ["工业和信息化部", "科技部"]
+    );
     // `下同`: the brackets after the one that declares it.
     assert_eq!(units(&plan.tasks[1], Role::Lead), ["人民银行"]);
     // An explicit 牵头 keeps its own reading.
     assert_eq!(units(&plan.tasks[2], Role::Lead), ["发展改革委"]);
-    assert_eq!(units(&plan.tasks[2], Role::Responsible), ["市场监管总局", "商务部"]);
+    assert_eq!(
+        units(&plan.tasks[2], Role::Responsible),
+        ["市场监管总局", "商务部"]
+    );
     // `…等有关部门和单位负责` is open-ended.
     assert_eq!(units(&plan.tasks[3], Role::Lead), ["教育部"]);
     assert!(plan.tasks[3].bracket.as_ref().is_some_and(|b| b.open_ended));
-    assert_eq!(plan.doc_number.as_ref().map(|d| d.raw.as_str()), Some("国办发〔2019〕7号"));
+    assert_eq!(
+        plan.doc_number.as_ref().map(|d| d.raw.as_str()),
+        Some("国办发〔2019〕7号")
+    );
     assert_eq!(plan.issued, Date::parse_iso("2019-02-01"));
     assert_eq!(plan.issuer.as_deref(), Some("国务院办公厅"));
     // The signature after the last task is not part of it.
@@ -73,8 +94,12 @@ fn first_named_leads_from_the_convention_on() {
 #[test]
 fn numbering_restarting_per_chapter() {
     let plan = fixture("numbering-restarts.txt");
-    let numbers: Vec<(u32, Option<usize>)> = plan.tasks.iter().map(|t| (t.number, t.chapter)).collect();
-    assert_eq!(numbers, [(1, Some(0)), (2, Some(0)), (1, Some(1)), (2, Some(1))]);
+    let numbers: Vec<(u32, Option<usize>)> =
+        plan.tasks.iter().map(|t| (t.number, t.chapter)).collect();
+    assert_eq!(
+        numbers,
+        [(1, Some(0)), (2, Some(0)), (1, Some(1)), (2, Some(1))]
+    );
     assert_eq!(plan.tasks[2].path, ["二、", "1."]);
     assert_eq!(units(&plan.tasks[2], Role::Cooperate), ["各乡镇人民政府"]);
     // The bracket's 持续推进 wins over a recurring phrase in the text.
@@ -92,7 +117,10 @@ fn task_table() {
     assert_eq!(units(t2, Role::Cooperate), ["各区人民政府"]);
     assert_eq!(t2.deadline.date, Date::parse_iso("2024-12-31"));
     assert_eq!(t2.targets[0].raw, "5万人以上");
-    assert_eq!(units(&plan.tasks[2], Role::Cooperate), ["各区人民政府", "市财政局"]);
+    assert_eq!(
+        units(&plan.tasks[2], Role::Cooperate),
+        ["各区人民政府", "市财政局"]
+    );
     assert_eq!(plan.tasks[2].deadline.kind, DeadlineKind::Ongoing);
 }
 
@@ -118,25 +146,35 @@ fn ambiguous_lost_month_is_damaged_without_a_fix() {
 
 #[test]
 fn doc_number_forms() {
-    let plan = parse_str("津政办发[2021]05号\n一、任务\n1.完成某事。(市某局负责;持续推进)\n").unwrap();
+    let plan =
+        parse_str("津政办发[2021]05号\n一、任务\n1.完成某事。(市某局负责;持续推进)\n").unwrap();
     let d = plan.doc_number.expect("standalone document number");
     assert!(d.damaged);
     assert_eq!(d.fix.as_deref(), Some("津政办发〔2021〕5号"));
-    let plan = parse_str("津政办发〔21〕5号\n一、任务\n1.完成某事。(市某局负责;持续推进)\n").unwrap();
+    let plan =
+        parse_str("津政办发〔21〕5号\n一、任务\n1.完成某事。(市某局负责;持续推进)\n").unwrap();
     let d = plan.doc_number.expect("standalone document number");
-    assert!(d.damaged && d.fix.is_none(), "a two-digit year cannot be completed with certainty");
+    assert!(
+        d.damaged && d.fix.is_none(),
+        "a two-digit year cannot be completed with certainty"
+    );
 }
 
 #[test]
 fn texts_that_are_not_plans() {
     assert!(matches!(parse_str(""), Err(ParseError::NoTasks)));
     assert!(matches!(parse_str("\n\n   \n"), Err(ParseError::NoTasks)));
-    assert!(matches!(parse_str("天津政务网\n联系电话：23039865\n这是一段普通的文字。"), Err(ParseError::NoTasks)));
+    assert!(matches!(
+        parse_str("天津政务网\n联系电话：23039865\n这是一段普通的文字。"),
+        Err(ParseError::NoTasks)
+    ));
 }
 
 #[test]
 fn parentheses_that_are_not_brackets_stay_text() {
-    let plan = parse_str("一、任务\n1.依托全国信用信息共享平台(天津)建设系统，编制方案（2021年）。\n").unwrap();
+    let plan =
+        parse_str("一、任务\n1.依托全国信用信息共享平台(天津)建设系统，编制方案（2021年）。\n")
+            .unwrap();
     let t = &plan.tasks[0];
     assert!(t.owners.is_empty());
     assert!(t.bracket.is_none());
