@@ -82,10 +82,18 @@ impl TestReport {
             let _ = writeln!(out, "FAIL {e}");
         }
         for id in &self.untested {
-            let _ = writeln!(out, "FAIL {id}: no fixtures (add plans under fixtures/{id}/)");
+            let _ = writeln!(
+                out,
+                "FAIL {id}: no fixtures (add plans under fixtures/{id}/)"
+            );
         }
         for r in &self.results {
-            let _ = writeln!(out, "{} {}", if r.passed() { "PASS" } else { "FAIL" }, r.path.display());
+            let _ = writeln!(
+                out,
+                "{} {}",
+                if r.passed() { "PASS" } else { "FAIL" },
+                r.path.display()
+            );
             if let Some(e) = &r.error {
                 let _ = writeln!(out, "    error: {e}");
             }
@@ -119,7 +127,11 @@ struct Header {
 }
 
 fn parse_fixture_header(text: &str, rule: &str) -> Result<(Header, String), String> {
-    let mut header = Header { expect: Vec::new(), expects_nothing: false, settings: Settings::default() };
+    let mut header = Header {
+        expect: Vec::new(),
+        expects_nothing: false,
+        settings: Settings::default(),
+    };
     let mut registry = UnitRegistry::default();
     let mut options = rhai::Map::new();
     let mut blanked = String::with_capacity(text.len());
@@ -138,15 +150,21 @@ fn parse_fixture_header(text: &str, rule: &str) -> Result<(Header, String), Stri
                     header.expect.push(e.to_owned());
                 }
             } else if let Some(o) = directive.strip_prefix("option:") {
-                let value: toml::Table =
-                    toml::from_str(o.trim()).map_err(|e| format!("line {}: option is not `name = value`: {e}", n + 1))?;
+                let value: toml::Table = toml::from_str(o.trim())
+                    .map_err(|e| format!("line {}: option is not `name = value`: {e}", n + 1))?;
                 for (k, v) in &value {
                     options.insert(k.as_str().into(), super::dynamic_from_toml(v));
                 }
             } else if let Some(u) = directive.strip_prefix("unit:") {
                 let (name, aliases) = u.split_once('=').unwrap_or((u, ""));
-                let aliases = aliases.split([',', '，', '、']).map(str::trim).filter(|a| !a.is_empty());
-                registry.add(RegistryUnit { name: name.trim().to_owned(), aliases: aliases.map(str::to_owned).collect() });
+                let aliases = aliases
+                    .split([',', '，', '、'])
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty());
+                registry.add(RegistryUnit {
+                    name: name.trim().to_owned(),
+                    aliases: aliases.map(str::to_owned).collect(),
+                });
             }
             // Blank the line, keeping its length and its line break, so that
             // the plan below keeps its byte offsets, lines and columns.
@@ -204,9 +222,16 @@ pub fn run_fixture(rules: &RuleSet, rule: &str, path: &Path) -> FixtureResult {
     if let Some(f) = out.failures.first() {
         result.error = Some(f.to_string());
     }
-    let mut actual: Vec<Option<String>> = out.findings.iter().map(|f| Some(render_finding(f))).collect();
+    let mut actual: Vec<Option<String>> = out
+        .findings
+        .iter()
+        .map(|f| Some(render_finding(f)))
+        .collect();
     for e in &header.expect {
-        match actual.iter_mut().find(|a| a.as_deref().is_some_and(|a| a.starts_with(e.as_str()))) {
+        match actual
+            .iter_mut()
+            .find(|a| a.as_deref().is_some_and(|a| a.starts_with(e.as_str())))
+        {
             Some(slot) => *slot = None,
             None => result.missing.push(e.clone()),
         }
@@ -218,14 +243,19 @@ pub fn run_fixture(rules: &RuleSet, rule: &str, path: &Path) -> FixtureResult {
 /// Loads the rules of `dir` and runs each against its fixtures.
 pub fn run_dir(dir: &Path) -> TestReport {
     let (rules, load_errors) = RuleSet::load_dir_partial(dir);
-    let mut report = TestReport { load_errors, ..TestReport::default() };
+    let mut report = TestReport {
+        load_errors,
+        ..TestReport::default()
+    };
     for meta in rules.rules() {
         let fixture_dir = dir.join("fixtures").join(&meta.id);
         let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&fixture_dir)
             .map(|entries| {
                 entries
                     .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "txt" || x == "md"))
+                    .filter(|p| {
+                        p.is_file() && p.extension().is_some_and(|x| x == "txt" || x == "md")
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -56,12 +56,18 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// A section's text (`"Why"`), if the rule has it.
     pub fn section(&self, heading: &str) -> Option<&str> {
-        self.sections.iter().find(|(h, _)| h == heading).map(|(_, t)| t.as_str())
+        self.sections
+            .iter()
+            .find(|(h, _)| h == heading)
+            .map(|(_, t)| t.as_str())
     }
 
     /// The rule's full documentation, as `planlint rules ID` prints it.
     pub fn documentation(&self) -> String {
-        let mut out = format!("# {}\n\n{}\n\nDefault severity: {}\nSource: {}\n", self.id, self.summary, self.severity, self.path);
+        let mut out = format!(
+            "# {}\n\n{}\n\nDefault severity: {}\nSource: {}\n",
+            self.id, self.summary, self.severity, self.path
+        );
         for (heading, text) in &self.sections {
             out.push_str(&format!("\n## {heading}\n\n{text}\n"));
         }
@@ -79,12 +85,21 @@ pub struct HeaderError {
 /// Whether `id` is kebab-case: lowercase ASCII words joined by single hyphens.
 pub fn is_kebab_case(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
         && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 /// Reads the header of a rule file whose name (without `.rhai`) is `stem`.
-pub fn parse_header(text: &str, stem: &str, path: &str, bundled: bool) -> Result<RuleMeta, HeaderError> {
+pub fn parse_header(
+    text: &str,
+    stem: &str,
+    path: &str,
+    bundled: bool,
+) -> Result<RuleMeta, HeaderError> {
     let err = |line: usize, message: String| Err(HeaderError { line, message });
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let header: Vec<(usize, &str)> = text
@@ -112,14 +127,22 @@ pub fn parse_header(text: &str, stem: &str, path: &str, bundled: bool) -> Result
             break;
         }
         let Some((key, value)) = body.split_once(':') else {
-            return err(line, format!("expected `key: value` in the header, found `{body}`"));
+            return err(
+                line,
+                format!("expected `key: value` in the header, found `{body}`"),
+            );
         };
         let value = value.trim();
         let slot = match key.trim() {
             "id" => &mut id,
             "severity" => &mut severity,
             "summary" => &mut summary,
-            other => return err(line, format!("unknown header key `{other}` (expected id, severity, summary)")),
+            other => {
+                return err(
+                    line,
+                    format!("unknown header key `{other}` (expected id, severity, summary)"),
+                )
+            }
         };
         if slot.is_some() {
             return err(line, format!("header key `{}` is given twice", key.trim()));
@@ -129,21 +152,34 @@ pub fn parse_header(text: &str, stem: &str, path: &str, bundled: bool) -> Result
         }
         *slot = Some((line, value.to_owned()));
     }
-    let end = header.get(rest).map_or_else(|| header.last().map_or(1, |h| h.0 + 1), |h| h.0);
+    let end = header
+        .get(rest)
+        .map_or_else(|| header.last().map_or(1, |h| h.0 + 1), |h| h.0);
     let Some((id_line, id)) = id else {
         return err(end, "the header has no `id:` line".into());
     };
     if !is_kebab_case(&id) {
-        return err(id_line, format!("rule id `{id}` is not kebab-case (lowercase words joined by `-`)"));
+        return err(
+            id_line,
+            format!("rule id `{id}` is not kebab-case (lowercase words joined by `-`)"),
+        );
     }
     if id != stem {
-        return err(id_line, format!("rule id `{id}` does not match the file name `{stem}.rhai`"));
+        return err(
+            id_line,
+            format!("rule id `{id}` does not match the file name `{stem}.rhai`"),
+        );
     }
     let Some((sev_line, sev)) = severity else {
         return err(end, "the header has no `severity:` line".into());
     };
-    let Some(severity) = Severity::parse(&sev).filter(|_| matches!(sev.as_str(), "error" | "warning" | "info")) else {
-        return err(sev_line, format!("severity `{sev}` is not one of error, warning, info"));
+    let Some(severity) =
+        Severity::parse(&sev).filter(|_| matches!(sev.as_str(), "error" | "warning" | "info"))
+    else {
+        return err(
+            sev_line,
+            format!("severity `{sev}` is not one of error, warning, info"),
+        );
     };
     let Some((_, summary)) = summary else {
         return err(end, "the header has no `summary:` line".into());
@@ -154,7 +190,13 @@ pub fn parse_header(text: &str, stem: &str, path: &str, bundled: bool) -> Result
         if let Some(heading) = body.strip_prefix("##") {
             let heading = heading.trim();
             if !SECTIONS.contains(&heading) {
-                return err(line, format!("unknown section `## {heading}` (expected {})", SECTIONS.map(|s| format!("## {s}")).join(", ")));
+                return err(
+                    line,
+                    format!(
+                        "unknown section `## {heading}` (expected {})",
+                        SECTIONS.map(|s| format!("## {s}")).join(", ")
+                    ),
+                );
             }
             if sections.iter().any(|(h, _, _)| h == heading) {
                 return err(line, format!("section `## {heading}` is given twice"));
@@ -163,7 +205,10 @@ pub fn parse_header(text: &str, stem: &str, path: &str, bundled: bool) -> Result
         } else if let Some((_, _, lines)) = sections.last_mut() {
             lines.push(body);
         } else if !body.trim().is_empty() {
-            return err(line, format!("text before the first `##` section: `{body}`"));
+            return err(
+                line,
+                format!("text before the first `##` section: `{body}`"),
+            );
         }
     }
     for required in REQUIRED_SECTIONS {
@@ -180,7 +225,14 @@ pub fn parse_header(text: &str, stem: &str, path: &str, bundled: bool) -> Result
         .into_iter()
         .map(|(h, _, lines)| (h, lines.join("\n").trim().to_owned()))
         .collect();
-    Ok(RuleMeta { id, severity, summary, sections, path: path.to_owned(), bundled })
+    Ok(RuleMeta {
+        id,
+        severity,
+        summary,
+        sections,
+        path: path.to_owned(),
+        bundled,
+    })
 }
 
 #[cfg(test)]
@@ -210,13 +262,20 @@ mod tests {
         assert_eq!(e.line, 1);
         assert!(e.message.contains("does not match the file name"));
 
-        let e = parse_header(&GOOD.replace("## Why", "## Rationale"), "sample-rule", "p", false).unwrap_err();
+        let e = parse_header(
+            &GOOD.replace("## Why", "## Rationale"),
+            "sample-rule",
+            "p",
+            false,
+        )
+        .unwrap_err();
         assert_eq!(e.line, 5);
 
         let e = parse_header("let x = 1;", "sample-rule", "p", false).unwrap_err();
         assert_eq!(e.line, 1);
 
-        let no_example = "// id: sample-rule\n// severity: info\n// summary: s\n//\n// ## Why\n// w\n";
+        let no_example =
+            "// id: sample-rule\n// severity: info\n// summary: s\n//\n// ## Why\n// w\n";
         let e = parse_header(no_example, "sample-rule", "p", false).unwrap_err();
         assert!(e.message.contains("## Example"), "{}", e.message);
     }

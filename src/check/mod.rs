@@ -36,19 +36,58 @@ use crate::script::{self, ScriptContext, ScriptError};
 
 /// The rules that ship with planlint, embedded in the binary.
 const BUNDLED: &[(&str, &str)] = &[
-    ("deadline-before-issue", include_str!("../../rules/deadline-before-issue.rhai")),
-    ("deadline-damaged", include_str!("../../rules/deadline-damaged.rhai")),
-    ("deadline-missing", include_str!("../../rules/deadline-missing.rhai")),
-    ("deadline-outside-period", include_str!("../../rules/deadline-outside-period.rhai")),
-    ("doc-number-format", include_str!("../../rules/doc-number-format.rhai")),
-    ("numbering-sequence", include_str!("../../rules/numbering-sequence.rhai")),
-    ("owner-duplicate", include_str!("../../rules/owner-duplicate.rhai")),
-    ("owner-overload", include_str!("../../rules/owner-overload.rhai")),
-    ("owner-role-conflict", include_str!("../../rules/owner-role-conflict.rhai")),
-    ("owner-unknown-unit", include_str!("../../rules/owner-unknown-unit.rhai")),
-    ("punctuation-mixed", include_str!("../../rules/punctuation-mixed.rhai")),
-    ("task-not-measurable", include_str!("../../rules/task-not-measurable.rhai")),
-    ("task-owner-missing", include_str!("../../rules/task-owner-missing.rhai")),
+    (
+        "deadline-before-issue",
+        include_str!("../../rules/deadline-before-issue.rhai"),
+    ),
+    (
+        "deadline-damaged",
+        include_str!("../../rules/deadline-damaged.rhai"),
+    ),
+    (
+        "deadline-missing",
+        include_str!("../../rules/deadline-missing.rhai"),
+    ),
+    (
+        "deadline-outside-period",
+        include_str!("../../rules/deadline-outside-period.rhai"),
+    ),
+    (
+        "doc-number-format",
+        include_str!("../../rules/doc-number-format.rhai"),
+    ),
+    (
+        "numbering-sequence",
+        include_str!("../../rules/numbering-sequence.rhai"),
+    ),
+    (
+        "owner-duplicate",
+        include_str!("../../rules/owner-duplicate.rhai"),
+    ),
+    (
+        "owner-overload",
+        include_str!("../../rules/owner-overload.rhai"),
+    ),
+    (
+        "owner-role-conflict",
+        include_str!("../../rules/owner-role-conflict.rhai"),
+    ),
+    (
+        "owner-unknown-unit",
+        include_str!("../../rules/owner-unknown-unit.rhai"),
+    ),
+    (
+        "punctuation-mixed",
+        include_str!("../../rules/punctuation-mixed.rhai"),
+    ),
+    (
+        "task-not-measurable",
+        include_str!("../../rules/task-not-measurable.rhai"),
+    ),
+    (
+        "task-owner-missing",
+        include_str!("../../rules/task-owner-missing.rhai"),
+    ),
 ];
 
 /// The ids of the bundled rules, in catalogue order.
@@ -58,7 +97,10 @@ pub fn bundled_ids() -> impl Iterator<Item = &'static str> {
 
 /// The text of a bundled rule, by id.
 pub fn bundled_source(id: &str) -> Option<&'static str> {
-    BUNDLED.iter().find(|(i, _)| *i == id).map(|(_, text)| *text)
+    BUNDLED
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, text)| *text)
 }
 
 /// What the configuration and the command line choose for a run.
@@ -103,10 +145,14 @@ pub fn dynamic_from_toml(value: &toml::Value) -> rhai::Dynamic {
         toml::Value::Float(f) => Dynamic::from_float(*f),
         toml::Value::Boolean(b) => Dynamic::from_bool(*b),
         toml::Value::Datetime(d) => d.to_string().into(),
-        toml::Value::Array(items) => Dynamic::from_array(items.iter().map(dynamic_from_toml).collect()),
-        toml::Value::Table(t) => {
-            Dynamic::from_map(t.iter().map(|(k, v)| (k.as_str().into(), dynamic_from_toml(v))).collect())
+        toml::Value::Array(items) => {
+            Dynamic::from_array(items.iter().map(dynamic_from_toml).collect())
         }
+        toml::Value::Table(t) => Dynamic::from_map(
+            t.iter()
+                .map(|(k, v)| (k.as_str().into(), dynamic_from_toml(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -128,7 +174,12 @@ pub struct RuleSet {
 
 impl fmt::Debug for RuleSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RuleSet").field("rules", &self.metas.iter().map(|m| &m.id).collect::<Vec<_>>()).finish()
+        f.debug_struct("RuleSet")
+            .field(
+                "rules",
+                &self.metas.iter().map(|m| &m.id).collect::<Vec<_>>(),
+            )
+            .finish()
     }
 }
 
@@ -157,7 +208,12 @@ impl RuleSet {
 
     /// An empty set whose rules run under `limits`.
     pub fn with_limits(limits: Limits) -> RuleSet {
-        RuleSet { engine: Arc::new(rule_engine(&limits)), limits, rules: Vec::new(), metas: Vec::new() }
+        RuleSet {
+            engine: Arc::new(rule_engine(&limits)),
+            limits,
+            rules: Vec::new(),
+            metas: Vec::new(),
+        }
     }
 
     /// The bundled rules, compiled once per process.
@@ -229,19 +285,43 @@ impl RuleSet {
 
     fn add(&mut self, path: &str, text: &str, bundled: bool) -> Result<(), RuleLoadError> {
         let source: Arc<str> = Arc::from(text);
-        let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = Path::new(path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let meta = meta::parse_header(text, &stem, path, bundled).map_err(|e| {
             let span = line_span(text, e.line);
-            RuleLoadError::at(path, &source, LoadErrorKind::Header, e.message, (Some(e.line), None), span)
+            RuleLoadError::at(
+                path,
+                &source,
+                LoadErrorKind::Header,
+                e.message,
+                (Some(e.line), None),
+                span,
+            )
         })?;
         if let Some(first) = self.metas.iter().find(|m| m.id == meta.id) {
             let message = format!("rule `{}` is already defined by {}", meta.id, first.path);
-            return Err(RuleLoadError::at(path, &source, LoadErrorKind::Duplicate, message, (Some(1), None), line_span(text, 1)));
+            return Err(RuleLoadError::at(
+                path,
+                &source,
+                LoadErrorKind::Duplicate,
+                message,
+                (Some(1), None),
+                line_span(text, 1),
+            ));
         }
         let ast = script::compile(&self.engine, path, text).map_err(|e| {
             let span = Some(script_span(text, e.line, e.column));
             let at = (e.line.map(|l| l as usize), e.column.map(|c| c as usize));
-            RuleLoadError::at(path, &source, LoadErrorKind::Script(e.kind), e.message, at, span)
+            RuleLoadError::at(
+                path,
+                &source,
+                LoadErrorKind::Script(e.kind),
+                e.message,
+                at,
+                span,
+            )
         })?;
         self.metas.push(meta.clone());
         self.rules.push(Arc::new(Rule { meta, source, ast }));
@@ -254,9 +334,19 @@ impl RuleSet {
         let mut errors = Vec::new();
         for rule in other.rules {
             if let Some(first) = self.metas.iter().find(|m| m.id == rule.meta.id) {
-                let message = format!("rule `{}` is already defined by {}", rule.meta.id, first.path);
+                let message = format!(
+                    "rule `{}` is already defined by {}",
+                    rule.meta.id, first.path
+                );
                 let span = line_span(&rule.source, 1);
-                errors.push(RuleLoadError::at(&rule.meta.path, &rule.source, LoadErrorKind::Duplicate, message, (Some(1), None), span));
+                errors.push(RuleLoadError::at(
+                    &rule.meta.path,
+                    &rule.source,
+                    LoadErrorKind::Duplicate,
+                    message,
+                    (Some(1), None),
+                    span,
+                ));
                 continue;
             }
             self.metas.push(rule.meta.clone());
@@ -302,29 +392,49 @@ impl RuleSet {
                 continue;
             }
             let options = settings.options.get(id).cloned().unwrap_or_default();
-            let ctx = Arc::new(ScriptContext::new(doc.clone(), options, settings.registry.clone()));
+            let ctx = Arc::new(ScriptContext::new(
+                doc.clone(),
+                options,
+                settings.registry.clone(),
+            ));
             match script::run(&self.engine, &rule.ast, &ctx, &self.limits) {
                 Ok(()) => {
                     let configured = settings.severity.get(id).copied();
-                    out.findings.extend(ctx.take_reports().into_iter().map(|r| Finding {
-                        rule: id.clone(),
-                        severity: configured.or(r.severity).unwrap_or(rule.meta.severity),
-                        message: r.message,
-                        span: r.span,
-                        help: r.help,
-                        fix: match (r.fix, r.suggestion) {
-                            (Some(replacement), _) => Some(Fix { span: r.span, replacement, certain: true }),
-                            (None, Some(replacement)) => Some(Fix { span: r.span, replacement, certain: false }),
-                            (None, None) => None,
-                        },
-                        task: r.task,
-                    }));
+                    out.findings
+                        .extend(ctx.take_reports().into_iter().map(|r| Finding {
+                            rule: id.clone(),
+                            severity: configured.or(r.severity).unwrap_or(rule.meta.severity),
+                            message: r.message,
+                            span: r.span,
+                            help: r.help,
+                            fix: match (r.fix, r.suggestion) {
+                                (Some(replacement), _) => Some(Fix {
+                                    span: r.span,
+                                    replacement,
+                                    certain: true,
+                                }),
+                                (None, Some(replacement)) => Some(Fix {
+                                    span: r.span,
+                                    replacement,
+                                    certain: false,
+                                }),
+                                (None, None) => None,
+                            },
+                            task: r.task,
+                        }));
                 }
-                Err(e) => out.failures.push(RuleFailure::new(&rule.meta, &rule.source, e)),
+                Err(e) => out
+                    .failures
+                    .push(RuleFailure::new(&rule.meta, &rule.source, e)),
             }
         }
         out.findings.sort_by(|a, b| {
-            (a.span.start, &a.rule, &a.message, a.span.end).cmp(&(b.span.start, &b.rule, &b.message, b.span.end))
+            (a.span.start, &a.rule, &a.message, a.span.end).cmp(&(
+                b.span.start,
+                &b.rule,
+                &b.message,
+                b.span.end,
+            ))
         });
         out
     }
@@ -332,7 +442,11 @@ impl RuleSet {
 
 /// The byte range of a whole 1-based line (without its newline).
 fn line_span(text: &str, line: usize) -> Option<Range<usize>> {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     let rest = text.get(start..)?;
     Some(start..start + rest.find('\n').unwrap_or(rest.len()))
 }
@@ -341,7 +455,11 @@ fn line_span(text: &str, line: usize) -> Option<Range<usize>> {
 /// column) in a script: what miette underlines.
 fn script_span(text: &str, line: Option<u32>, column: Option<u32>) -> Range<usize> {
     let Some(line) = line else { return 0..0 };
-    let start_of_line: usize = text.split_inclusive('\n').take(line as usize - 1).map(str::len).sum();
+    let start_of_line: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
     let rest = text.get(start_of_line..).unwrap_or("");
     let col = column.unwrap_or(1).max(1) as usize - 1;
     let offset = rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i);
@@ -350,7 +468,11 @@ fn script_span(text: &str, line: Option<u32>, column: Option<u32>) -> Range<usiz
         .char_indices()
         .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
         .map_or(text.len() - start, |(i, _)| i);
-    let len = if token == 0 { text[start..].chars().next().map_or(0, char::len_utf8) } else { token };
+    let len = if token == 0 {
+        text[start..].chars().next().map_or(0, char::len_utf8)
+    } else {
+        token
+    };
     start..start + len
 }
 
@@ -501,7 +623,9 @@ impl Diagnostic for RuleLoadError {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span.clone()?;
         self.source.as_ref()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some(self.message.clone()), span))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(self.message.clone()), span),
+        )))
     }
 }
 
@@ -512,7 +636,9 @@ impl Diagnostic for RuleFailure {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         let help = match self.kind {
-            FailureKind::OperationLimit | FailureKind::TimeLimit => "look for a loop that never ends",
+            FailureKind::OperationLimit | FailureKind::TimeLimit => {
+                "look for a loop that never ends"
+            }
             FailureKind::CallDepth => "look for a function that calls itself without end",
             FailureKind::SizeLimit => "a string, array or map grew past the sandbox's limit",
             _ => return None,
@@ -525,10 +651,9 @@ impl Diagnostic for RuleFailure {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.kind.to_string()),
-            self.span.clone(),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(self.kind.to_string()), self.span.clone()),
+        )))
     }
 }
 

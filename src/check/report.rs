@@ -18,9 +18,12 @@ use crate::script::{api, context_of, Report};
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
 pub(super) fn register(engine: &mut Engine) {
-    engine.register_fn("report", |ctx: NativeCallContext, element: Dynamic, message: Dynamic| {
-        report(&ctx, &element, message, None)
-    });
+    engine.register_fn(
+        "report",
+        |ctx: NativeCallContext, element: Dynamic, message: Dynamic| {
+            report(&ctx, &element, message, None)
+        },
+    );
     engine.register_fn(
         "report",
         |ctx: NativeCallContext, element: Dynamic, message: Dynamic, options: Dynamic| {
@@ -39,7 +42,12 @@ fn text_of(value: Dynamic, what: &str) -> RhaiResult<Option<String>> {
     }
 }
 
-fn report(ctx: &NativeCallContext, element: &Dynamic, message: Dynamic, options: Option<Dynamic>) -> RhaiResult<()> {
+fn report(
+    ctx: &NativeCallContext,
+    element: &Dynamic,
+    message: Dynamic,
+    options: Option<Dynamic>,
+) -> RhaiResult<()> {
     let sc = context_of(ctx)?;
     let located = api::locate(&sc.doc, element)?;
     let message = match text_of(message, "the message")? {
@@ -49,7 +57,10 @@ fn report(ctx: &NativeCallContext, element: &Dynamic, message: Dynamic, options:
     let (mut help, mut fix, mut suggestion, mut severity) = (None, None, None, None);
     if let Some(options) = options {
         let Some(map) = options.try_cast::<rhai::Map>() else {
-            return Err("the third argument of report must be a map: #{ help: …, fix: …, suggestion: … }".into());
+            return Err(
+                "the third argument of report must be a map: #{ help: …, fix: …, suggestion: … }"
+                    .into(),
+            );
         };
         for (key, value) in map {
             let slot = match key.as_str() {
@@ -57,15 +68,18 @@ fn report(ctx: &NativeCallContext, element: &Dynamic, message: Dynamic, options:
                 "fix" => &mut fix,
                 "suggestion" => &mut suggestion,
                 "severity" => &mut severity,
-                other => {
-                    return Err(format!("unknown report option `{other}` (expected help, fix, suggestion, severity)").into())
-                }
+                other => return Err(format!(
+                    "unknown report option `{other}` (expected help, fix, suggestion, severity)"
+                )
+                .into()),
             };
             *slot = text_of(value, &key)?;
         }
     }
     if fix.is_some() && suggestion.is_some() {
-        return Err("a report takes a `fix` (certain) or a `suggestion` (uncertain), not both".into());
+        return Err(
+            "a report takes a `fix` (certain) or a `suggestion` (uncertain), not both".into(),
+        );
     }
     if (fix.is_some() || suggestion.is_some()) && located.borrowed {
         return Err("this element has no text of its own to replace: report a fix on an element with a span".into());
@@ -78,7 +92,15 @@ fn report(ctx: &NativeCallContext, element: &Dynamic, message: Dynamic, options:
         },
     };
     let task = located.task.map(|t| sc.doc.plan.tasks[t].number);
-    let report = Report { span: located.span, task, message, help, fix, suggestion, severity };
+    let report = Report {
+        span: located.span,
+        task,
+        message,
+        help,
+        fix,
+        suggestion,
+        severity,
+    };
     match sc.reports.lock() {
         Ok(mut reports) => reports.push(report),
         Err(poisoned) => poisoned.into_inner().push(report),

@@ -20,7 +20,8 @@ use super::context_of;
 use super::text::{is_cjk, is_han};
 use crate::load::LineIndex;
 use crate::model::{
-    Chapter, Date, DateMention, Deadline, DocNumber, Goal, Owner, Plan, Section, Span, Target, Task, Unit,
+    Chapter, Date, DateMention, Deadline, DocNumber, Goal, Owner, Plan, Section, Span, Target,
+    Task, Unit,
 };
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -35,7 +36,11 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(plan: Arc<Plan>, text: Arc<str>) -> Doc {
-        Doc { plan, text, lines: OnceLock::new() }
+        Doc {
+            plan,
+            text,
+            lines: OnceLock::new(),
+        }
     }
 
     /// A span of `start..end` with its line and column, if it lies on
@@ -46,7 +51,12 @@ impl Doc {
         }
         let lines = self.lines.get_or_init(|| LineIndex::new(&self.text));
         let (line, column) = lines.locate(&self.text, start);
-        Some(Span { start, end, line, column })
+        Some(Span {
+            start,
+            end,
+            line,
+            column,
+        })
     }
 
     /// The text under a span (empty when the span does not fit the text).
@@ -56,7 +66,12 @@ impl Doc {
 
     /// Where a finding about the whole plan points: its title, else the start.
     pub fn plan_span(&self) -> Span {
-        self.plan.title_span.unwrap_or(Span { start: 0, end: 0, line: 1, column: 1 })
+        self.plan.title_span.unwrap_or(Span {
+            start: 0,
+            end: 0,
+            line: 1,
+            column: 1,
+        })
     }
 }
 
@@ -205,26 +220,49 @@ fn locate_handle(value: &Dynamic) -> Option<(Arc<Doc>, Located)> {
                 let span = span
                     .or_else(|| task.map(|t| doc.plan.tasks[t].span))
                     .unwrap_or_else(|| doc.plan_span());
-                return Some((doc, Located { span, task, borrowed }));
+                return Some((
+                    doc,
+                    Located {
+                        span,
+                        task,
+                        borrowed,
+                    },
+                ));
             }
         };
     }
     try_as!(TaskRef, |h| Some(h.get().span), Some(h.t));
     try_as!(OwnerRef, |h| Some(h.get().span), Some(h.t));
     try_as!(DeadlineRef, |h| h.get().span, Some(h.t));
-    try_as!(BracketRef, |h| h.doc.plan.tasks[h.t].bracket.as_ref().map(|b| b.span), Some(h.t));
-    try_as!(TargetRef, |h| h.get().map(|t| t.span), match h.of {
-        TargetOf::Task(t) => Some(t),
-        TargetOf::Goal(_) => None,
-    });
+    try_as!(
+        BracketRef,
+        |h| h.doc.plan.tasks[h.t].bracket.as_ref().map(|b| b.span),
+        Some(h.t)
+    );
+    try_as!(
+        TargetRef,
+        |h| h.get().map(|t| t.span),
+        match h.of {
+            TargetOf::Task(t) => Some(t),
+            TargetOf::Goal(_) => None,
+        }
+    );
     try_as!(ChapterRef, |h| Some(h.get().span), None);
     try_as!(SectionRef, |h| Some(h.get().span), None);
     try_as!(GoalRef, |h| h.get().map(|g| g.span), None);
     try_as!(DocNumberRef, |h| h.get().map(|d| d.span), None);
     try_as!(DateMentionRef, |h| h.get().map(|d| d.span), None);
-    try_as!(PeriodRef, |h| h.doc.plan.period.as_ref().and_then(|p| p.span), None);
+    try_as!(
+        PeriodRef,
+        |h| h.doc.plan.period.as_ref().and_then(|p| p.span),
+        None
+    );
     try_as!(UnitRef, |h| first_mention(&h.doc.plan, h.get()), None);
-    try_as!(SpanRef, |h| Some(h.span), task_at(&h.doc.plan, h.span.start));
+    try_as!(
+        SpanRef,
+        |h| Some(h.span),
+        task_at(&h.doc.plan, h.span.start)
+    );
     try_as!(PlanRef, |h| None, None);
     None
 }
@@ -237,8 +275,12 @@ pub fn locate(doc: &Doc, value: &Dynamic) -> RhaiResult<Located> {
     }
     if let Some(map) = value.read_lock::<rhai::Map>() {
         let offset = |key: &str| -> RhaiResult<usize> {
-            let v = map.get(key).ok_or_else(|| format!("a span map needs `{key}` (a byte offset)"))?;
-            let n = v.as_int().map_err(|t| format!("span `{key}` must be an integer, not {t}"))?;
+            let v = map
+                .get(key)
+                .ok_or_else(|| format!("a span map needs `{key}` (a byte offset)"))?;
+            let n = v
+                .as_int()
+                .map_err(|t| format!("span `{key}` must be an integer, not {t}"))?;
             usize::try_from(n).map_err(|_| format!("span `{key}` must not be negative").into())
         };
         let (start, end) = (offset("start")?, offset("end")?);
@@ -248,9 +290,17 @@ pub fn locate(doc: &Doc, value: &Dynamic) -> RhaiResult<Located> {
                 doc.text.len()
             )
         })?;
-        return Ok(Located { span, task: task_at(&doc.plan, start), borrowed: false });
+        return Ok(Located {
+            span,
+            task: task_at(&doc.plan, start),
+            borrowed: false,
+        });
     }
-    Err(format!("cannot report on a value of type {}: pass a plan element or #{{start, end}}", value.type_name()).into())
+    Err(format!(
+        "cannot report on a value of type {}: pass a plan element or #{{start, end}}",
+        value.type_name()
+    )
+    .into())
 }
 
 /// The task whose span holds `offset`.
@@ -263,7 +313,10 @@ fn task_at(plan: &Plan, offset: usize) -> Option<usize> {
 /// Where a unit is first named.
 fn first_mention(plan: &Plan, unit: &Unit) -> Option<Span> {
     let task = plan.tasks.get(*unit.tasks.first()?)?;
-    task.owners.iter().find(|o| o.unit == unit.name).map(|o| o.span)
+    task.owners
+        .iter()
+        .find(|o| o.unit == unit.name)
+        .map(|o| o.span)
 }
 
 // ---------------------------------------------------------------------------
@@ -296,7 +349,10 @@ enum ListKind {
 
 impl List {
     fn new(doc: &Arc<Doc>, kind: ListKind) -> List {
-        List { doc: doc.clone(), kind }
+        List {
+            doc: doc.clone(),
+            kind,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -310,7 +366,10 @@ impl List {
             ListKind::Sections(c) => plan.chapters[c].sections.len(),
             ListKind::Owners(t) => plan.tasks[t].owners.len(),
             ListKind::TaskTargets(t) => plan.tasks[t].targets.len(),
-            ListKind::GoalTargets(c) => plan.chapters[c].goal.as_ref().map_or(0, |g| g.targets.len()),
+            ListKind::GoalTargets(c) => plan.chapters[c]
+                .goal
+                .as_ref()
+                .map_or(0, |g| g.targets.len()),
             ListKind::Units => plan.units.len(),
             ListKind::References => plan.references.len(),
             ListKind::Dates => plan.dates.len(),
@@ -325,7 +384,12 @@ impl List {
     fn item(&self, i: usize) -> Dynamic {
         let doc = self.doc.clone();
         let plan = &self.doc.plan;
-        let task = |t: usize| Dynamic::from(TaskRef { doc: doc.clone(), t });
+        let task = |t: usize| {
+            Dynamic::from(TaskRef {
+                doc: doc.clone(),
+                t,
+            })
+        };
         match self.kind {
             ListKind::Tasks => task(i),
             ListKind::ChapterTasks(c) => task(plan.chapters[c].tasks[i]),
@@ -334,11 +398,25 @@ impl List {
             ListKind::Chapters => Dynamic::from(ChapterRef { doc, c: i }),
             ListKind::Sections(c) => Dynamic::from(SectionRef { doc, c, s: i }),
             ListKind::Owners(t) => Dynamic::from(OwnerRef { doc, t, o: i }),
-            ListKind::TaskTargets(t) => Dynamic::from(TargetRef { doc, of: TargetOf::Task(t), i }),
-            ListKind::GoalTargets(c) => Dynamic::from(TargetRef { doc, of: TargetOf::Goal(c), i }),
+            ListKind::TaskTargets(t) => Dynamic::from(TargetRef {
+                doc,
+                of: TargetOf::Task(t),
+                i,
+            }),
+            ListKind::GoalTargets(c) => Dynamic::from(TargetRef {
+                doc,
+                of: TargetOf::Goal(c),
+                i,
+            }),
             ListKind::Units => Dynamic::from(UnitRef { doc, u: i }),
-            ListKind::References => Dynamic::from(DocNumberRef { doc, which: Some(i) }),
-            ListKind::Dates => Dynamic::from(DateMentionRef { doc, which: Some(i) }),
+            ListKind::References => Dynamic::from(DocNumberRef {
+                doc,
+                which: Some(i),
+            }),
+            ListKind::Dates => Dynamic::from(DateMentionRef {
+                doc,
+                which: Some(i),
+            }),
         }
     }
 
@@ -374,7 +452,11 @@ impl IntoIterator for List {
     type IntoIter = ListIter;
     fn into_iter(self) -> ListIter {
         let len = self.len();
-        ListIter { list: self, next: 0, len }
+        ListIter {
+            list: self,
+            next: 0,
+            len,
+        }
     }
 }
 
@@ -423,7 +505,9 @@ macro_rules! common {
     ($engine:ident, $t:ty, $name:literal, |$h:ident| $label:expr) => {{
         $engine.register_type_with_name::<$t>($name);
         $engine.register_fn("to_string", |$h: &mut $t| -> String { $label });
-        $engine.register_fn("to_debug", |$h: &mut $t| -> String { format!("{}({})", $name, $label) });
+        $engine.register_fn("to_debug", |$h: &mut $t| -> String {
+            format!("{}({})", $name, $label)
+        });
         $engine.register_get("span", |h: &mut $t| -> Dynamic {
             let value = Dynamic::from(h.clone());
             match locate_handle(&value) {
@@ -439,61 +523,139 @@ macro_rules! common {
 }
 
 fn register_plan(engine: &mut Engine) {
-    common!(engine, PlanRef, "Plan", |h| h.doc.plan.title.clone().unwrap_or_default());
+    common!(engine, PlanRef, "Plan", |h| h
+        .doc
+        .plan
+        .title
+        .clone()
+        .unwrap_or_default());
     engine
         .register_get("title", |h: &mut PlanRef| opt_str(&h.doc.plan.title))
         .register_get("issuer", |h: &mut PlanRef| opt_str(&h.doc.plan.issuer))
         .register_get("doc_number", |h: &mut PlanRef| {
-            opt(h.doc.plan.doc_number.as_ref().map(|_| Dynamic::from(DocNumberRef { doc: h.doc.clone(), which: None })))
+            opt(h.doc.plan.doc_number.as_ref().map(|_| {
+                Dynamic::from(DocNumberRef {
+                    doc: h.doc.clone(),
+                    which: None,
+                })
+            }))
         })
         .register_get("issued", |h: &mut PlanRef| opt_date(h.doc.plan.issued))
         .register_get("issued_mention", |h: &mut PlanRef| {
-            opt(h.doc.plan.issued_mention.as_ref().map(|_| Dynamic::from(DateMentionRef { doc: h.doc.clone(), which: None })))
+            opt(h.doc.plan.issued_mention.as_ref().map(|_| {
+                Dynamic::from(DateMentionRef {
+                    doc: h.doc.clone(),
+                    which: None,
+                })
+            }))
         })
         .register_get("period", |h: &mut PlanRef| {
-            opt(h.doc.plan.period.as_ref().map(|_| Dynamic::from(PeriodRef { doc: h.doc.clone() })))
+            opt(h
+                .doc
+                .plan
+                .period
+                .as_ref()
+                .map(|_| Dynamic::from(PeriodRef { doc: h.doc.clone() })))
         })
-        .register_get("chapters", |h: &mut PlanRef| List::new(&h.doc, ListKind::Chapters))
-        .register_get("tasks", |h: &mut PlanRef| List::new(&h.doc, ListKind::Tasks))
-        .register_get("units", |h: &mut PlanRef| List::new(&h.doc, ListKind::Units))
-        .register_get("references", |h: &mut PlanRef| List::new(&h.doc, ListKind::References))
-        .register_get("dates", |h: &mut PlanRef| List::new(&h.doc, ListKind::Dates));
+        .register_get("chapters", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::Chapters)
+        })
+        .register_get("tasks", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::Tasks)
+        })
+        .register_get("units", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::Units)
+        })
+        .register_get("references", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::References)
+        })
+        .register_get("dates", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::Dates)
+        });
 
-    common!(engine, PeriodRef, "Period", |h| h.doc.plan.period.as_ref().map_or_else(String::new, |p| format!("{}-{}", p.start, p.end)));
+    common!(engine, PeriodRef, "Period", |h| h
+        .doc
+        .plan
+        .period
+        .as_ref()
+        .map_or_else(String::new, |p| format!("{}-{}", p.start, p.end)));
     engine
-        .register_get("start", |h: &mut PeriodRef| opt(h.doc.plan.period.as_ref().map(|p| INT::from(p.start))))
-        .register_get("end", |h: &mut PeriodRef| opt(h.doc.plan.period.as_ref().map(|p| INT::from(p.end))))
-        .register_get("raw", |h: &mut PeriodRef| opt(h.doc.plan.period.as_ref().map(|p| p.raw.clone())));
+        .register_get("start", |h: &mut PeriodRef| {
+            opt(h.doc.plan.period.as_ref().map(|p| INT::from(p.start)))
+        })
+        .register_get("end", |h: &mut PeriodRef| {
+            opt(h.doc.plan.period.as_ref().map(|p| INT::from(p.end)))
+        })
+        .register_get("raw", |h: &mut PeriodRef| {
+            opt(h.doc.plan.period.as_ref().map(|p| p.raw.clone()))
+        });
 }
 
 fn register_structure(engine: &mut Engine) {
-    common!(engine, ChapterRef, "Chapter", |h| format!("{}{}", h.get().marker.as_deref().unwrap_or(""), h.get().title));
+    common!(engine, ChapterRef, "Chapter", |h| format!(
+        "{}{}",
+        h.get().marker.as_deref().unwrap_or(""),
+        h.get().title
+    ));
     engine
         .register_get("index", |h: &mut ChapterRef| h.c as INT)
-        .register_get("number", |h: &mut ChapterRef| opt(h.get().number.map(INT::from)))
+        .register_get("number", |h: &mut ChapterRef| {
+            opt(h.get().number.map(INT::from))
+        })
         .register_get("marker", |h: &mut ChapterRef| opt_str(&h.get().marker))
         .register_get("title", |h: &mut ChapterRef| h.get().title.clone())
         .register_get("goal", |h: &mut ChapterRef| {
-            opt(h.get().goal.as_ref().map(|_| Dynamic::from(GoalRef { doc: h.doc.clone(), c: h.c })))
+            opt(h.get().goal.as_ref().map(|_| {
+                Dynamic::from(GoalRef {
+                    doc: h.doc.clone(),
+                    c: h.c,
+                })
+            }))
         })
-        .register_get("sections", |h: &mut ChapterRef| List::new(&h.doc, ListKind::Sections(h.c)))
-        .register_get("tasks", |h: &mut ChapterRef| List::new(&h.doc, ListKind::ChapterTasks(h.c)));
+        .register_get("sections", |h: &mut ChapterRef| {
+            List::new(&h.doc, ListKind::Sections(h.c))
+        })
+        .register_get("tasks", |h: &mut ChapterRef| {
+            List::new(&h.doc, ListKind::ChapterTasks(h.c))
+        });
 
-    common!(engine, SectionRef, "Section", |h| format!("{}{}", h.get().marker.as_deref().unwrap_or(""), h.get().title));
+    common!(engine, SectionRef, "Section", |h| format!(
+        "{}{}",
+        h.get().marker.as_deref().unwrap_or(""),
+        h.get().title
+    ));
     engine
         .register_get("index", |h: &mut SectionRef| h.s as INT)
-        .register_get("number", |h: &mut SectionRef| opt(h.get().number.map(INT::from)))
+        .register_get("number", |h: &mut SectionRef| {
+            opt(h.get().number.map(INT::from))
+        })
         .register_get("marker", |h: &mut SectionRef| opt_str(&h.get().marker))
         .register_get("title", |h: &mut SectionRef| h.get().title.clone())
-        .register_get("chapter", |h: &mut SectionRef| ChapterRef { doc: h.doc.clone(), c: h.c })
-        .register_get("tasks", |h: &mut SectionRef| List::new(&h.doc, ListKind::SectionTasks(h.c, h.s)));
+        .register_get("chapter", |h: &mut SectionRef| ChapterRef {
+            doc: h.doc.clone(),
+            c: h.c,
+        })
+        .register_get("tasks", |h: &mut SectionRef| {
+            List::new(&h.doc, ListKind::SectionTasks(h.c, h.s))
+        });
 
-    common!(engine, GoalRef, "Goal", |h| h.get().map_or_else(String::new, |g| g.text.clone()));
+    common!(engine, GoalRef, "Goal", |h| h
+        .get()
+        .map_or_else(String::new, |g| g.text.clone()));
     engine
-        .register_get("year", |h: &mut GoalRef| opt(h.get().and_then(|g| g.year).map(INT::from)))
-        .register_get("text", |h: &mut GoalRef| h.get().map_or_else(String::new, |g| g.text.clone()))
-        .register_get("chapter", |h: &mut GoalRef| ChapterRef { doc: h.doc.clone(), c: h.c })
-        .register_get("targets", |h: &mut GoalRef| List::new(&h.doc, ListKind::GoalTargets(h.c)));
+        .register_get("year", |h: &mut GoalRef| {
+            opt(h.get().and_then(|g| g.year).map(INT::from))
+        })
+        .register_get("text", |h: &mut GoalRef| {
+            h.get().map_or_else(String::new, |g| g.text.clone())
+        })
+        .register_get("chapter", |h: &mut GoalRef| ChapterRef {
+            doc: h.doc.clone(),
+            c: h.c,
+        })
+        .register_get("targets", |h: &mut GoalRef| {
+            List::new(&h.doc, ListKind::GoalTargets(h.c))
+        });
 
     common!(engine, TaskRef, "Task", |h| h.get().marker.clone());
     engine
@@ -501,16 +663,26 @@ fn register_structure(engine: &mut Engine) {
         .register_get("number", |h: &mut TaskRef| INT::from(h.get().number))
         .register_get("marker", |h: &mut TaskRef| h.get().marker.clone())
         .register_get("level", |h: &mut TaskRef| h.get().level.as_str())
-        .register_get("path", |h: &mut TaskRef| -> Array { h.get().path.iter().map(|p| p.as_str().into()).collect() })
+        .register_get("path", |h: &mut TaskRef| -> Array {
+            h.get().path.iter().map(|p| p.as_str().into()).collect()
+        })
         .register_get("chapter", |h: &mut TaskRef| {
-            opt(h.get().chapter.map(|c| Dynamic::from(ChapterRef { doc: h.doc.clone(), c })))
+            opt(h.get().chapter.map(|c| {
+                Dynamic::from(ChapterRef {
+                    doc: h.doc.clone(),
+                    c,
+                })
+            }))
         })
         .register_get("section", |h: &mut TaskRef| {
             let task = h.get();
-            opt(task
-                .chapter
-                .zip(task.section)
-                .map(|(c, s)| Dynamic::from(SectionRef { doc: h.doc.clone(), c, s })))
+            opt(task.chapter.zip(task.section).map(|(c, s)| {
+                Dynamic::from(SectionRef {
+                    doc: h.doc.clone(),
+                    c,
+                    s,
+                })
+            }))
         })
         .register_get("marker_span", |h: &mut TaskRef| {
             // The marker where the task starts (`12.`): a short place to point
@@ -522,31 +694,65 @@ fn register_structure(engine: &mut Engine) {
                 Some(text) if text == task.marker && end <= task.span.end => h.doc.span(start, end),
                 _ => None,
             };
-            SpanRef { doc: h.doc.clone(), span: span.unwrap_or(task.span) }
+            SpanRef {
+                doc: h.doc.clone(),
+                span: span.unwrap_or(task.span),
+            }
         })
         .register_get("title", |h: &mut TaskRef| opt_str(&h.get().title))
         .register_get("text", |h: &mut TaskRef| h.get().text.clone())
-        .register_get("owners", |h: &mut TaskRef| List::new(&h.doc, ListKind::Owners(h.t)))
-        .register_get("deadline", |h: &mut TaskRef| DeadlineRef { doc: h.doc.clone(), t: h.t })
-        .register_get("targets", |h: &mut TaskRef| List::new(&h.doc, ListKind::TaskTargets(h.t)))
+        .register_get("owners", |h: &mut TaskRef| {
+            List::new(&h.doc, ListKind::Owners(h.t))
+        })
+        .register_get("deadline", |h: &mut TaskRef| DeadlineRef {
+            doc: h.doc.clone(),
+            t: h.t,
+        })
+        .register_get("targets", |h: &mut TaskRef| {
+            List::new(&h.doc, ListKind::TaskTargets(h.t))
+        })
         .register_get("bracket", |h: &mut TaskRef| {
-            opt(h.get().bracket.as_ref().map(|_| Dynamic::from(BracketRef { doc: h.doc.clone(), t: h.t })))
+            opt(h.get().bracket.as_ref().map(|_| {
+                Dynamic::from(BracketRef {
+                    doc: h.doc.clone(),
+                    t: h.t,
+                })
+            }))
         });
-    engine.register_fn("==", |a: TaskRef, b: TaskRef| Arc::ptr_eq(&a.doc, &b.doc) && a.t == b.t);
-    engine.register_fn("!=", |a: TaskRef, b: TaskRef| !(Arc::ptr_eq(&a.doc, &b.doc) && a.t == b.t));
-
-    common!(engine, BracketRef, "Bracket", |h| h.doc.plan.tasks[h.t].bracket.as_ref().map_or_else(String::new, |b| b.raw.clone()));
-    let bracket = |h: &BracketRef| h.doc.plan.tasks[h.t].bracket.clone().unwrap_or_else(|| crate::model::Bracket {
-        raw: String::new(),
-        span: h.doc.plan.tasks[h.t].span,
-        first_leads: false,
-        open_ended: false,
+    engine.register_fn("==", |a: TaskRef, b: TaskRef| {
+        Arc::ptr_eq(&a.doc, &b.doc) && a.t == b.t
     });
+    engine.register_fn("!=", |a: TaskRef, b: TaskRef| {
+        !(Arc::ptr_eq(&a.doc, &b.doc) && a.t == b.t)
+    });
+
+    common!(engine, BracketRef, "Bracket", |h| h.doc.plan.tasks[h.t]
+        .bracket
+        .as_ref()
+        .map_or_else(String::new, |b| b.raw.clone()));
+    let bracket = |h: &BracketRef| {
+        h.doc.plan.tasks[h.t]
+            .bracket
+            .clone()
+            .unwrap_or_else(|| crate::model::Bracket {
+                raw: String::new(),
+                span: h.doc.plan.tasks[h.t].span,
+                first_leads: false,
+                open_ended: false,
+            })
+    };
     engine
         .register_get("raw", move |h: &mut BracketRef| bracket(h).raw)
-        .register_get("first_leads", move |h: &mut BracketRef| bracket(h).first_leads)
-        .register_get("open_ended", move |h: &mut BracketRef| bracket(h).open_ended)
-        .register_get("task", |h: &mut BracketRef| TaskRef { doc: h.doc.clone(), t: h.t });
+        .register_get("first_leads", move |h: &mut BracketRef| {
+            bracket(h).first_leads
+        })
+        .register_get("open_ended", move |h: &mut BracketRef| {
+            bracket(h).open_ended
+        })
+        .register_get("task", |h: &mut BracketRef| TaskRef {
+            doc: h.doc.clone(),
+            t: h.t,
+        });
 }
 
 fn register_owners(engine: &mut Engine) {
@@ -556,61 +762,123 @@ fn register_owners(engine: &mut Engine) {
         .register_get("role", |h: &mut OwnerRef| h.get().role.as_str())
         .register_get("wording", |h: &mut OwnerRef| h.get().wording.clone())
         .register_get("index", |h: &mut OwnerRef| h.o as INT)
-        .register_get("task", |h: &mut OwnerRef| TaskRef { doc: h.doc.clone(), t: h.t });
+        .register_get("task", |h: &mut OwnerRef| TaskRef {
+            doc: h.doc.clone(),
+            t: h.t,
+        });
 
     common!(engine, UnitRef, "Unit", |h| h.get().name.clone());
     engine
         .register_get("name", |h: &mut UnitRef| h.get().name.clone())
-        .register_get("tasks", |h: &mut UnitRef| List::new(&h.doc, ListKind::UnitTasks(h.u)))
+        .register_get("tasks", |h: &mut UnitRef| {
+            List::new(&h.doc, ListKind::UnitTasks(h.u))
+        })
         .register_get("lead", |h: &mut UnitRef| h.get().lead as INT)
         .register_get("responsible", |h: &mut UnitRef| h.get().responsible as INT)
         .register_get("cooperate", |h: &mut UnitRef| h.get().cooperate as INT);
 }
 
 fn register_values(engine: &mut Engine) {
-    common!(engine, DeadlineRef, "Deadline", |h| h.get().raw.clone().unwrap_or_else(|| h.get().kind.as_str().to_owned()));
+    common!(engine, DeadlineRef, "Deadline", |h| h
+        .get()
+        .raw
+        .clone()
+        .unwrap_or_else(|| h.get().kind.as_str().to_owned()));
     engine
         .register_get("kind", |h: &mut DeadlineRef| h.get().kind.as_str())
         .register_get("date", |h: &mut DeadlineRef| opt_date(h.get().date))
         .register_get("raw", |h: &mut DeadlineRef| opt_str(&h.get().raw))
         .register_get("damaged", |h: &mut DeadlineRef| h.get().damaged)
         .register_get("fix", |h: &mut DeadlineRef| opt_str(&h.get().fix))
-        .register_get("recurrence", |h: &mut DeadlineRef| opt_str(&h.get().recurrence))
-        .register_get("task", |h: &mut DeadlineRef| TaskRef { doc: h.doc.clone(), t: h.t });
+        .register_get("recurrence", |h: &mut DeadlineRef| {
+            opt_str(&h.get().recurrence)
+        })
+        .register_get("task", |h: &mut DeadlineRef| TaskRef {
+            doc: h.doc.clone(),
+            t: h.t,
+        });
 
-    common!(engine, TargetRef, "Target", |h| h.get().map_or_else(String::new, |t| t.raw.clone()));
+    common!(engine, TargetRef, "Target", |h| h
+        .get()
+        .map_or_else(String::new, |t| t.raw.clone()));
     engine
-        .register_get("raw", |h: &mut TargetRef| h.get().map_or_else(String::new, |t| t.raw.clone()))
-        .register_get("value", |h: &mut TargetRef| h.get().map_or(0.0, |t| t.value as FLOAT))
-        .register_get("value_max", |h: &mut TargetRef| opt(h.get().and_then(|t| t.value_max).map(|v| v as FLOAT)))
-        .register_get("unit", |h: &mut TargetRef| h.get().map_or_else(String::new, |t| t.unit.clone()))
-        .register_get("comparator", |h: &mut TargetRef| h.get().map_or("eq", |t| t.comparator.as_str()))
-        .register_get("baseline", |h: &mut TargetRef| opt(h.get().and_then(|t| t.baseline.clone())))
+        .register_get("raw", |h: &mut TargetRef| {
+            h.get().map_or_else(String::new, |t| t.raw.clone())
+        })
+        .register_get("value", |h: &mut TargetRef| {
+            h.get().map_or(0.0, |t| t.value as FLOAT)
+        })
+        .register_get("value_max", |h: &mut TargetRef| {
+            opt(h.get().and_then(|t| t.value_max).map(|v| v as FLOAT))
+        })
+        .register_get("unit", |h: &mut TargetRef| {
+            h.get().map_or_else(String::new, |t| t.unit.clone())
+        })
+        .register_get("comparator", |h: &mut TargetRef| {
+            h.get().map_or("eq", |t| t.comparator.as_str())
+        })
+        .register_get("baseline", |h: &mut TargetRef| {
+            opt(h.get().and_then(|t| t.baseline.clone()))
+        })
         .register_get("task", |h: &mut TargetRef| match h.of {
-            TargetOf::Task(t) => Dynamic::from(TaskRef { doc: h.doc.clone(), t }),
+            TargetOf::Task(t) => Dynamic::from(TaskRef {
+                doc: h.doc.clone(),
+                t,
+            }),
             TargetOf::Goal(_) => Dynamic::UNIT,
         });
 
-    common!(engine, DocNumberRef, "DocNumber", |h| h.get().map_or_else(String::new, |d| d.raw.clone()));
+    common!(engine, DocNumberRef, "DocNumber", |h| h
+        .get()
+        .map_or_else(String::new, |d| d.raw.clone()));
     engine
-        .register_get("raw", |h: &mut DocNumberRef| h.get().map_or_else(String::new, |d| d.raw.clone()))
-        .register_get("issuer_code", |h: &mut DocNumberRef| h.get().map_or_else(String::new, |d| d.issuer_code.clone()))
-        .register_get("year", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.year).map(INT::from)))
-        .register_get("serial", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.serial).map(INT::from)))
-        .register_get("damaged", |h: &mut DocNumberRef| h.get().is_some_and(|d| d.damaged))
-        .register_get("problem", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.problem.clone())))
-        .register_get("fix", |h: &mut DocNumberRef| opt(h.get().and_then(|d| d.fix.clone())))
+        .register_get("raw", |h: &mut DocNumberRef| {
+            h.get().map_or_else(String::new, |d| d.raw.clone())
+        })
+        .register_get("issuer_code", |h: &mut DocNumberRef| {
+            h.get().map_or_else(String::new, |d| d.issuer_code.clone())
+        })
+        .register_get("year", |h: &mut DocNumberRef| {
+            opt(h.get().and_then(|d| d.year).map(INT::from))
+        })
+        .register_get("serial", |h: &mut DocNumberRef| {
+            opt(h.get().and_then(|d| d.serial).map(INT::from))
+        })
+        .register_get("damaged", |h: &mut DocNumberRef| {
+            h.get().is_some_and(|d| d.damaged)
+        })
+        .register_get("problem", |h: &mut DocNumberRef| {
+            opt(h.get().and_then(|d| d.problem.clone()))
+        })
+        .register_get("fix", |h: &mut DocNumberRef| {
+            opt(h.get().and_then(|d| d.fix.clone()))
+        })
         .register_get("is_own", |h: &mut DocNumberRef| match h.which {
             None => true,
-            Some(i) => h.doc.plan.doc_number.as_ref().is_some_and(|own| own.span == h.doc.plan.references[i].span),
+            Some(i) => h
+                .doc
+                .plan
+                .doc_number
+                .as_ref()
+                .is_some_and(|own| own.span == h.doc.plan.references[i].span),
         });
 
-    common!(engine, DateMentionRef, "DateMention", |h| h.get().map_or_else(String::new, |d| d.raw.clone()));
+    common!(engine, DateMentionRef, "DateMention", |h| h
+        .get()
+        .map_or_else(String::new, |d| d.raw.clone()));
     engine
-        .register_get("raw", |h: &mut DateMentionRef| h.get().map_or_else(String::new, |d| d.raw.clone()))
-        .register_get("date", |h: &mut DateMentionRef| opt_date(h.get().and_then(|d| d.date)))
-        .register_get("damaged", |h: &mut DateMentionRef| h.get().is_some_and(|d| d.damaged))
-        .register_get("fix", |h: &mut DateMentionRef| opt(h.get().and_then(|d| d.fix.clone())));
+        .register_get("raw", |h: &mut DateMentionRef| {
+            h.get().map_or_else(String::new, |d| d.raw.clone())
+        })
+        .register_get("date", |h: &mut DateMentionRef| {
+            opt_date(h.get().and_then(|d| d.date))
+        })
+        .register_get("damaged", |h: &mut DateMentionRef| {
+            h.get().is_some_and(|d| d.damaged)
+        })
+        .register_get("fix", |h: &mut DateMentionRef| {
+            opt(h.get().and_then(|d| d.fix.clone()))
+        });
 
     engine.register_type_with_name::<SpanRef>("Span");
     engine
@@ -621,9 +889,14 @@ fn register_values(engine: &mut Engine) {
         .register_get("len", |h: &mut SpanRef| h.span.len() as INT)
         .register_get("source", |h: &mut SpanRef| h.doc.slice(h.span).to_owned())
         .register_get("span", |h: &mut SpanRef| h.clone())
-        .register_fn("to_string", |h: &mut SpanRef| format!("{}:{}", h.span.line, h.span.column))
+        .register_fn("to_string", |h: &mut SpanRef| {
+            format!("{}:{}", h.span.line, h.span.column)
+        })
         .register_fn("to_debug", |h: &mut SpanRef| {
-            format!("Span({}..{} at {}:{})", h.span.start, h.span.end, h.span.line, h.span.column)
+            format!(
+                "Span({}..{} at {}:{})",
+                h.span.start, h.span.end, h.span.line, h.span.column
+            )
         });
 
     engine.register_type_with_name::<Date>("Date");
@@ -669,50 +942,78 @@ fn register_lists(engine: &mut Engine) {
         .register_get("len", |l: &mut List| l.len() as INT)
         .register_fn("is_empty", |l: &mut List| l.is_empty())
         .register_indexer_get(|l: &mut List, i: INT| l.index(i))
-        .register_fn("to_array", |l: &mut List| -> Array { l.clone().into_iter().collect() })
-        .register_fn("first", |l: &mut List| if l.is_empty() { Dynamic::UNIT } else { l.item(0) })
+        .register_fn("to_array", |l: &mut List| -> Array {
+            l.clone().into_iter().collect()
+        })
+        .register_fn("first", |l: &mut List| {
+            if l.is_empty() {
+                Dynamic::UNIT
+            } else {
+                l.item(0)
+            }
+        })
         .register_fn("last", |l: &mut List| match l.len() {
             0 => Dynamic::UNIT,
             n => l.item(n - 1),
         })
-        .register_fn("filter", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
-            let mut out = Array::new();
-            for item in l.clone() {
-                if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
-                    out.push(item);
+        .register_fn(
+            "filter",
+            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
+                let mut out = Array::new();
+                for item in l.clone() {
+                    if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
+                        out.push(item);
+                    }
                 }
-            }
-            Ok(out)
-        })
-        .register_fn("map", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
-            l.clone().into_iter().map(|item| f.call_within_context::<Dynamic>(&ctx, (item,))).collect()
-        })
-        .register_fn("some", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
-            for item in l.clone() {
-                if f.call_within_context::<bool>(&ctx, (item,))? {
-                    return Ok(true);
+                Ok(out)
+            },
+        )
+        .register_fn(
+            "map",
+            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
+                l.clone()
+                    .into_iter()
+                    .map(|item| f.call_within_context::<Dynamic>(&ctx, (item,)))
+                    .collect()
+            },
+        )
+        .register_fn(
+            "some",
+            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
+                for item in l.clone() {
+                    if f.call_within_context::<bool>(&ctx, (item,))? {
+                        return Ok(true);
+                    }
                 }
-            }
-            Ok(false)
-        })
-        .register_fn("all", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
-            for item in l.clone() {
-                if !f.call_within_context::<bool>(&ctx, (item,))? {
-                    return Ok(false);
+                Ok(false)
+            },
+        )
+        .register_fn(
+            "all",
+            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
+                for item in l.clone() {
+                    if !f.call_within_context::<bool>(&ctx, (item,))? {
+                        return Ok(false);
+                    }
                 }
-            }
-            Ok(true)
-        })
-        .register_fn("find", |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Dynamic> {
-            for item in l.clone() {
-                if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
-                    return Ok(item);
+                Ok(true)
+            },
+        )
+        .register_fn(
+            "find",
+            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Dynamic> {
+                for item in l.clone() {
+                    if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
+                        return Ok(item);
+                    }
                 }
-            }
-            Ok(Dynamic::UNIT)
-        })
+                Ok(Dynamic::UNIT)
+            },
+        )
         .register_fn("to_string", |l: &mut List| format!("[{} items]", l.len()))
-        .register_fn("to_debug", |l: &mut List| format!("List({:?}, {} items)", l.kind, l.len()));
+        .register_fn("to_debug", |l: &mut List| {
+            format!("List({:?}, {} items)", l.kind, l.len())
+        });
 }
 
 fn register_helpers(engine: &mut Engine) {
@@ -731,52 +1032,93 @@ fn register_helpers(engine: &mut Engine) {
     }
 
     engine
-        .register_fn("source", |ctx: NativeCallContext, x: Dynamic| -> RhaiResult<String> {
-            let (doc, at) = place(&ctx, &x)?;
-            Ok(doc.slice(at.span).to_owned())
-        })
-        .register_fn("text_before", |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
-            let (doc, at) = place(&ctx, &x)?;
-            let before = doc.text.get(..at.span.start).unwrap_or("");
-            let start = before.char_indices().rev().take(count(n)?).last().map_or(before.len(), |(i, _)| i);
-            Ok(before[start..].to_owned())
-        })
-        .register_fn("text_after", |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
-            let (doc, at) = place(&ctx, &x)?;
-            let after = doc.text.get(at.span.end..).unwrap_or("");
-            let end = after.char_indices().nth(count(n)?).map_or(after.len(), |(i, _)| i);
-            Ok(after[..end].to_owned())
-        })
-        .register_fn("find_all", |ctx: NativeCallContext, x: Dynamic, needle: &str| -> RhaiResult<Array> {
-            let (doc, at) = place(&ctx, &x)?;
-            if needle.is_empty() {
-                return Ok(Array::new());
-            }
-            let base = at.span.start;
-            Ok(doc
-                .slice(at.span)
-                .match_indices(needle)
-                .filter_map(|(i, m)| doc.span(base + i, base + i + m.len()))
-                .map(|span| Dynamic::from(SpanRef { doc: doc.clone(), span }))
-                .collect())
-        })
-        .register_fn("find_any", |ctx: NativeCallContext, x: Dynamic, chars: &str| -> RhaiResult<Array> {
-            let (doc, at) = place(&ctx, &x)?;
-            let base = at.span.start;
-            Ok(doc
-                .slice(at.span)
-                .char_indices()
-                .filter(|(_, c)| chars.contains(*c))
-                .filter_map(|(i, c)| doc.span(base + i, base + i + c.len_utf8()))
-                .map(|span| Dynamic::from(SpanRef { doc: doc.clone(), span }))
-                .collect())
-        })
-        .register_fn("span", |ctx: NativeCallContext, start: INT, end: INT| -> RhaiResult<Dynamic> {
-            let sc = context_of(&ctx)?;
-            let map: rhai::Map = [("start".into(), start.into()), ("end".into(), end.into())].into_iter().collect();
-            let at = locate(&sc.doc, &Dynamic::from(map))?;
-            Ok(Dynamic::from(SpanRef { doc: sc.doc.clone(), span: at.span }))
-        })
+        .register_fn(
+            "source",
+            |ctx: NativeCallContext, x: Dynamic| -> RhaiResult<String> {
+                let (doc, at) = place(&ctx, &x)?;
+                Ok(doc.slice(at.span).to_owned())
+            },
+        )
+        .register_fn(
+            "text_before",
+            |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
+                let (doc, at) = place(&ctx, &x)?;
+                let before = doc.text.get(..at.span.start).unwrap_or("");
+                let start = before
+                    .char_indices()
+                    .rev()
+                    .take(count(n)?)
+                    .last()
+                    .map_or(before.len(), |(i, _)| i);
+                Ok(before[start..].to_owned())
+            },
+        )
+        .register_fn(
+            "text_after",
+            |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
+                let (doc, at) = place(&ctx, &x)?;
+                let after = doc.text.get(at.span.end..).unwrap_or("");
+                let end = after
+                    .char_indices()
+                    .nth(count(n)?)
+                    .map_or(after.len(), |(i, _)| i);
+                Ok(after[..end].to_owned())
+            },
+        )
+        .register_fn(
+            "find_all",
+            |ctx: NativeCallContext, x: Dynamic, needle: &str| -> RhaiResult<Array> {
+                let (doc, at) = place(&ctx, &x)?;
+                if needle.is_empty() {
+                    return Ok(Array::new());
+                }
+                let base = at.span.start;
+                Ok(doc
+                    .slice(at.span)
+                    .match_indices(needle)
+                    .filter_map(|(i, m)| doc.span(base + i, base + i + m.len()))
+                    .map(|span| {
+                        Dynamic::from(SpanRef {
+                            doc: doc.clone(),
+                            span,
+                        })
+                    })
+                    .collect())
+            },
+        )
+        .register_fn(
+            "find_any",
+            |ctx: NativeCallContext, x: Dynamic, chars: &str| -> RhaiResult<Array> {
+                let (doc, at) = place(&ctx, &x)?;
+                let base = at.span.start;
+                Ok(doc
+                    .slice(at.span)
+                    .char_indices()
+                    .filter(|(_, c)| chars.contains(*c))
+                    .filter_map(|(i, c)| doc.span(base + i, base + i + c.len_utf8()))
+                    .map(|span| {
+                        Dynamic::from(SpanRef {
+                            doc: doc.clone(),
+                            span,
+                        })
+                    })
+                    .collect())
+            },
+        )
+        .register_fn(
+            "span",
+            |ctx: NativeCallContext, start: INT, end: INT| -> RhaiResult<Dynamic> {
+                let sc = context_of(&ctx)?;
+                let map: rhai::Map = [("start".into(), start.into()), ("end".into(), end.into())]
+                    .into_iter()
+                    .collect();
+                let at = locate(&sc.doc, &Dynamic::from(map))?;
+                Ok(Dynamic::from(SpanRef {
+                    doc: sc.doc.clone(),
+                    span: at.span,
+                }))
+            },
+        )
         .register_fn("is_han", |s: &str| !s.is_empty() && s.chars().all(is_han))
         .register_fn("is_cjk", |s: &str| !s.is_empty() && s.chars().all(is_cjk))
         .register_fn("has_han", |s: &str| s.chars().any(is_han))
@@ -784,33 +1126,61 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn("is_han", |c: char| is_han(c))
         .register_fn("is_cjk", |c: char| is_cjk(c));
 
-    engine.register_fn("option", |ctx: NativeCallContext, name: &str, default: Dynamic| -> RhaiResult<Dynamic> {
-        let sc = context_of(&ctx)?;
-        let Some(value) = sc.options.get(name) else {
-            return Ok(default);
-        };
-        let numeric = |d: &Dynamic| d.is_int() || d.is_float();
-        if default.is_unit() || value.type_name() == default.type_name() || (numeric(value) && numeric(&default)) {
-            Ok(value.clone())
-        } else {
-            Err(format!("option `{name}` must be of type {}, but is configured as {}", default.type_name(), value.type_name())
+    engine.register_fn(
+        "option",
+        |ctx: NativeCallContext, name: &str, default: Dynamic| -> RhaiResult<Dynamic> {
+            let sc = context_of(&ctx)?;
+            let Some(value) = sc.options.get(name) else {
+                return Ok(default);
+            };
+            let numeric = |d: &Dynamic| d.is_int() || d.is_float();
+            if default.is_unit()
+                || value.type_name() == default.type_name()
+                || (numeric(value) && numeric(&default))
+            {
+                Ok(value.clone())
+            } else {
+                Err(format!(
+                    "option `{name}` must be of type {}, but is configured as {}",
+                    default.type_name(),
+                    value.type_name()
+                )
                 .into())
-        }
-    });
+            }
+        },
+    );
 
     engine
-        .register_fn("registry_enabled", |ctx: NativeCallContext| -> RhaiResult<bool> {
-            Ok(!context_of(&ctx)?.registry.is_empty())
-        })
-        .register_fn("is_known_unit", |ctx: NativeCallContext, name: &str| -> RhaiResult<bool> {
-            Ok(context_of(&ctx)?.registry.is_known(name))
-        })
-        .register_fn("canonical_unit", |ctx: NativeCallContext, name: &str| -> RhaiResult<Dynamic> {
-            Ok(opt(context_of(&ctx)?.registry.canonical(name).map(str::to_owned)))
-        })
-        .register_fn("nearest_unit", |ctx: NativeCallContext, name: &str| -> RhaiResult<Dynamic> {
-            Ok(opt(context_of(&ctx)?.registry.nearest(name).map(str::to_owned)))
-        });
+        .register_fn(
+            "registry_enabled",
+            |ctx: NativeCallContext| -> RhaiResult<bool> {
+                Ok(!context_of(&ctx)?.registry.is_empty())
+            },
+        )
+        .register_fn(
+            "is_known_unit",
+            |ctx: NativeCallContext, name: &str| -> RhaiResult<bool> {
+                Ok(context_of(&ctx)?.registry.is_known(name))
+            },
+        )
+        .register_fn(
+            "canonical_unit",
+            |ctx: NativeCallContext, name: &str| -> RhaiResult<Dynamic> {
+                Ok(opt(context_of(&ctx)?
+                    .registry
+                    .canonical(name)
+                    .map(str::to_owned)))
+            },
+        )
+        .register_fn(
+            "nearest_unit",
+            |ctx: NativeCallContext, name: &str| -> RhaiResult<Dynamic> {
+                Ok(opt(context_of(&ctx)?
+                    .registry
+                    .nearest(name)
+                    .map(str::to_owned)))
+            },
+        );
 }
 
 #[cfg(test)]

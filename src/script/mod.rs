@@ -18,7 +18,10 @@ pub mod api;
 pub mod registry;
 pub mod text;
 
-use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, OptimizationLevel, ParseErrorType, Position, Scope, AST};
+use rhai::{
+    CallFnOptions, Dynamic, Engine, EvalAltResult, OptimizationLevel, ParseErrorType, Position,
+    Scope, AST,
+};
 use std::cell::Cell;
 use std::fmt;
 use std::io::Write;
@@ -65,7 +68,7 @@ impl Default for Limits {
             max_expr_depth: 64,
             max_function_expr_depth: 32,
             max_string_size: 4 << 20,
-            max_array_size: 100_000,
+            max_array_size: 20_000,
             max_map_size: 10_000,
         }
     }
@@ -164,7 +167,11 @@ impl ScriptError {
             }
             err = inner;
         }
-        let pos = if err.position().is_none() { outer_pos } else { err.position() };
+        let pos = if err.position().is_none() {
+            outer_pos
+        } else {
+            err.position()
+        };
         let kind = match err {
             EvalAltResult::ErrorTooManyOperations(..) => FailureKind::OperationLimit,
             EvalAltResult::ErrorTerminated(..) => FailureKind::TimeLimit,
@@ -176,7 +183,9 @@ impl ScriptError {
         };
         let message = match err {
             EvalAltResult::ErrorTerminated(..) => "script ran past its time limit".to_owned(),
-            EvalAltResult::ErrorStackOverflow(..) => "function calls nested too deeply (unbounded recursion?)".to_owned(),
+            EvalAltResult::ErrorStackOverflow(..) => {
+                "function calls nested too deeply (unbounded recursion?)".to_owned()
+            }
             EvalAltResult::ErrorTooManyOperations(..) => {
                 "script ran past its operation limit (an endless loop?)".to_owned()
             }
@@ -208,7 +217,12 @@ pub struct ScriptContext {
 
 impl ScriptContext {
     pub fn new(doc: Arc<Doc>, options: rhai::Map, registry: Arc<UnitRegistry>) -> ScriptContext {
-        ScriptContext { doc, options, registry, reports: Mutex::new(Vec::new()) }
+        ScriptContext {
+            doc,
+            options,
+            registry,
+            reports: Mutex::new(Vec::new()),
+        }
     }
 
     /// Takes what the script reported.
@@ -322,14 +336,21 @@ fn compile_scope() -> Scope<'static> {
 
 /// Compiles a script once; `source` names it in errors and `debug` output.
 pub fn compile(engine: &Engine, source: &str, text: &str) -> Result<AST, ScriptError> {
-    let mut ast = engine.compile_with_scope(&compile_scope(), text).map_err(|e| ScriptError::from_parse(&e))?;
+    let mut ast = engine
+        .compile_with_scope(&compile_scope(), text)
+        .map_err(|e| ScriptError::from_parse(&e))?;
     ast.set_source(source);
     Ok(ast)
 }
 
 /// Runs a compiled script over the context's plan, on this thread, within the
 /// time limit. What it reported stays in `ctx`, whatever the outcome.
-pub fn run(engine: &Engine, ast: &AST, ctx: &Arc<ScriptContext>, limits: &Limits) -> Result<(), ScriptError> {
+pub fn run(
+    engine: &Engine,
+    ast: &AST,
+    ctx: &Arc<ScriptContext>,
+    limits: &Limits,
+) -> Result<(), ScriptError> {
     let mut scope = Scope::new();
     scope.push_constant("plan", PlanRef::new(ctx.doc.clone()));
     let _deadline = DeadlineGuard::set(Instant::now() + limits.max_time);
@@ -347,7 +368,10 @@ pub fn run(engine: &Engine, ast: &AST, ctx: &Arc<ScriptContext>, limits: &Limits
 /// The context of the running script, from a native function's call.
 pub fn context_of(ctx: &rhai::NativeCallContext) -> Result<Arc<ScriptContext>, Box<EvalAltResult>> {
     ctx.tag()
-        .and_then(|tag| tag.read_lock::<Arc<ScriptContext>>().map(|c| Arc::clone(&c)))
+        .and_then(|tag| {
+            tag.read_lock::<Arc<ScriptContext>>()
+                .map(|c| Arc::clone(&c))
+        })
         .ok_or_else(|| "this function is only available while a plan is being checked".into())
 }
 

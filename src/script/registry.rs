@@ -65,7 +65,9 @@ impl UnitRegistry {
 
     /// The canonical name `name` stands for, if it is known.
     pub fn canonical(&self, name: &str) -> Option<&str> {
-        self.index.get(name.trim()).map(|&i| self.units[i].name.as_str())
+        self.index
+            .get(name.trim())
+            .map(|&i| self.units[i].name.as_str())
     }
 
     /// The canonical name of the known unit whose name or alias is closest to
@@ -82,6 +84,7 @@ impl UnitRegistry {
                 }
             }
         }
-        best.filter(|(score, _, _)| *score >= MIN_SIMILARITY).map(|(_, _, n)| n)
+        best.filter(|(score, _, _)| *score >= MIN_SIMILARITY)
+            .map(|(_, _, n)| n)
     }
 }

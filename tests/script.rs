@@ -1,0 +1,271 @@
+//! The sandbox holds, and the plan API reads what the model says: runaway
+//! scripts are stopped quickly with their file and line while the other rules
+//! still run; scripts cannot reach files, the environment or stdout.
+
+use planlint::check::{FailureKind, RuleSet, Settings};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PLAN: &str = "2020-2021年天津市强化知识产权保护推进计划\n\n一、完善法规\n\n1.修订知识产权保护条例，培育示范企业30家以上。(市司法局负责;2022年6月底前完成)\n\n2.加强执法。(市公安局、市司法局按职责分工负责;持续推进)\n\n天津市市场监督管理委员会\n2020年9月17日\n";
+
+fn rule(id: &str, body: &str) -> String {
+    format!("// id: {id}\n// severity: warning\n// summary: s\n//\n// ## Why\n// w\n//\n// ## Example\n// e\n{body}\n")
+}
+
+/// Runs a runaway rule beside a healthy one; returns the failure and the time.
+fn runaway(body: &str) -> (planlint::check::RuleFailure, Duration) {
+    let mut set = RuleSet::empty();
+    set.add_source("runaway.rhai", &rule("runaway", body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    set.add_source(
+        "healthy.rhai",
+        &rule("healthy", "report(plan, \"still here\");"),
+    )
+    .unwrap();
+    let plan = planlint::parse::parse_str(PLAN).unwrap();
+    let started = Instant::now();
+    let out = set.run(Arc::new(plan), Arc::from(PLAN), &Settings::default());
+    let took = started.elapsed();
+    assert_eq!(out.findings.len(), 1, "the other rule must still run");
+    assert_eq!(out.findings[0].message, "still here");
+    assert_eq!(out.failures.len(), 1);
+    let failure = out.failures.into_iter().next().unwrap();
+    assert_eq!(failure.rule, "runaway");
+    assert_eq!(failure.path, "runaway.rhai");
+    (failure, took)
+}
+
+#[test]
+fn endless_loop_is_stopped() {
+    let (f, took) = runaway("let n = 0;\nloop { n += 1; }");
+    assert!(
+        matches!(f.kind, FailureKind::OperationLimit | FailureKind::TimeLimit),
+        "{f}"
+    );
+    assert_eq!(f.line, Some(11), "{f}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn endless_loop_calling_native_code_is_stopped_by_the_clock() {
+    // Each iteration is one operation but much native work: the wall clock,
+    // not the operation count, has to stop it.
+    let (f, took) = runaway("let s = \"a\";\nloop { let p = s.pad(100000, \"x\"); }");
+    assert!(
+        matches!(f.kind, FailureKind::TimeLimit | FailureKind::OperationLimit),
+        "{f}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn unbounded_recursion_is_stopped() {
+    let (f, took) = runaway("fn down(n) { down(n + 1) }\ndown(0);");
+    assert_eq!(f.kind, FailureKind::CallDepth, "{f}");
+    assert!(matches!(f.line, Some(10 | 11)), "{f}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn string_doubling_is_stopped() {
+    let (f, took) = runaway("let s = \"x\";\nloop { s += s; }");
+    assert_eq!(f.kind, FailureKind::SizeLimit, "{f}");
+    assert_eq!(f.line, Some(11), "{f}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn array_growth_is_stopped() {
+    let (f, took) = runaway("let a = [];\nloop { a.push(1); }");
+    // rhai measures an array on each push, so growing one is slow: whichever
+    // limit comes first, the script is stopped.
+    assert!(
+        matches!(f.kind, FailureKind::SizeLimit | FailureKind::TimeLimit),
+        "{f}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn map_growth_is_stopped() {
+    let (f, took) = runaway("let m = #{};\nlet i = 0;\nloop { m[`k${i}`] = i; i += 1; }");
+    assert!(
+        matches!(f.kind, FailureKind::SizeLimit | FailureKind::TimeLimit),
+        "{f}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn deep_expressions_are_refused_at_load_time() {
+    let deep = format!("let x = {}1{};", "(".repeat(200), ")".repeat(200));
+    let mut set = RuleSet::empty();
+    let err = set
+        .add_source("deep.rhai", &rule("deep", &deep))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind,
+            planlint::check::LoadErrorKind::Script(FailureKind::ExprDepth)
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn runtime_errors_name_the_line() {
+    let (f, _) = runaway("let t = plan.tasks[0];\nlet x = t.no_such_property;");
+    assert_eq!(f.kind, FailureKind::Runtime);
+    assert_eq!(f.line, Some(11), "{f}");
+    let (f, _) = runaway("throw \"custom failure\";");
+    assert!(f.message.contains("custom failure"), "{f}");
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut out, &f)
+        .unwrap();
+    assert!(out.contains("runaway.rhai:10"), "{out}");
+    assert!(out.contains("throw \"custom failure\""), "{out}");
+}
+
+#[test]
+fn no_file_env_process_or_module_access() {
+    let mut set = RuleSet::empty();
+    for (i, body) in [
+        "eval(\"1 + 1\");",
+        "import \"os\" as os;",
+        "let x = open_file(\"/etc/passwd\");",
+        "let x = env(\"HOME\");",
+        "let x = read_file(\"/etc/passwd\");",
+        "let x = system(\"ls\");",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = format!("escape-{i}");
+        let loaded = set.add_source(&format!("{id}.rhai"), &rule(&id, body));
+        if loaded.is_err() {
+            continue; // refused at load time: fine
+        }
+        let plan = planlint::parse::parse_str(PLAN).unwrap();
+        let settings = Settings {
+            select: vec![id.clone()],
+            ..Settings::default()
+        };
+        let out = set.run(Arc::new(plan), Arc::from(PLAN), &settings);
+        assert_eq!(out.failures.len(), 1, "{body} must fail");
+        assert!(
+            out.failures[0].message.contains("not found")
+                || out.failures[0].kind == FailureKind::Syntax,
+            "{body}: {}",
+            out.failures[0]
+        );
+    }
+}
+
+#[test]
+fn report_does_not_fire_at_compile_time() {
+    // With full optimisation rhai would call `report` with its constant
+    // arguments while compiling; here it must only run per plan.
+    let mut set = RuleSet::empty();
+    set.add_source(
+        "constant.rhai",
+        &rule("constant", "report(#{ start: 0, end: 3 }, \"once\");"),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let plan = planlint::parse::parse_str(PLAN).unwrap();
+        let out = set.run(Arc::new(plan), Arc::from(PLAN), &Settings::default());
+        assert_eq!(out.findings.len(), 1);
+    }
+}
+
+#[test]
+fn plan_cannot_be_reassigned() {
+    let (f, _) = runaway("plan = 1;");
+    assert_eq!(f.kind, FailureKind::Runtime, "{f}");
+}
+
+#[test]
+fn undefined_variables_are_load_errors() {
+    let mut set = RuleSet::empty();
+    let err = set
+        .add_source(
+            "typo.rhai",
+            &rule("typo", "for t in plan.taks { }\nlet y = undefined_thing;"),
+        )
+        .unwrap_err();
+    assert_eq!(err.line, Some(11), "{err}");
+}
+
+#[test]
+fn print_goes_to_stderr_not_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("noisy.rhai"),
+        rule(
+            "noisy",
+            "print(\"PRINTED\"); debug(\"DEBUGGED\"); report(plan, \"m\");",
+        ),
+    )
+    .unwrap();
+    let fixtures = dir.path().join("fixtures/noisy");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::write(
+        fixtures.join("a.txt"),
+        format!("// expect: 1:1 noisy m\n{PLAN}"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_planlint"))
+        .arg("test-rules")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !stdout.contains("PRINTED") && !stdout.contains("DEBUGGED"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("PRINTED"), "{stderr}");
+    assert!(stderr.contains("noisy.rhai:10] \"DEBUGGED\""), "{stderr}");
+}
+
+/// The plan API reads the model: getters, `()` for what is missing, dates,
+/// lists, the text helpers.
+#[test]
+fn plan_api_reads_the_model() {
+    let body = r#"
+let t = plan.tasks[0];
+let u = plan.tasks[-1];
+let out = [];
+out.push(plan.title);
+out.push(`${plan.issued} ${plan.issued.year} ${plan.issued.month} ${plan.issued.day}`);
+out.push(`${plan.period.start}-${plan.period.end}`);
+out.push(`${plan.chapters.len()} ${plan.chapters[0].number} ${plan.chapters[0].marker} ${plan.chapters[0].title}`);
+out.push(`${t.number} ${t.marker} ${t.level} ${t.path} ${t.chapter.title} ${t.section == ()}`);
+out.push(`${t.deadline.kind} ${t.deadline.date} ${t.deadline.raw} ${t.deadline.damaged} ${t.deadline.fix == ()}`);
+out.push(`${t.owners[0].unit} ${t.owners[0].role} ${t.owners[0].wording}`);
+out.push(`${t.targets.len()} ${t.targets[0].raw} ${t.targets[0].value} ${t.targets[0].unit} ${t.targets[0].comparator}`);
+out.push(`${u.deadline.kind} ${u.deadline.date == ()} ${u.owners.map(|o| o.unit)}`);
+out.push(`${plan.units.len()} ${plan.units[0].name} ${plan.units[0].tasks.len()} ${plan.units[0].responsible}`);
+out.push(`${t.deadline.date < plan.issued} ${t.deadline.date > plan.issued} ${date(2020, 9, 17) == plan.issued} ${date(2020, 2, 30)}`);
+out.push(`${plan.issued.days_until(date(2020, 12, 31))} ${parse_date("2021-06-30")}`);
+out.push(`${t.deadline.span.line}:${t.deadline.span.column} ${t.deadline.source} ${t.marker_span.source}`);
+out.push(`${text_before(t.deadline, 1)}${text_after(t.deadline, 1)} ${find_any(t, "(;)").len()} ${find_all(t, "司法局").len()}`);
+out.push(`${is_han("年")} ${is_han("a")} ${is_cjk("，")} ${has_han("ab年")}`);
+out.push(`${plan.tasks.filter(|t| t.owners.len() > 1).len()} ${plan.tasks.some(|t| t.number == 2)} ${plan.tasks.all(|t| t.number > 5)} ${plan.tasks.find(|t| t.number == 2).marker}`);
+let n = 0;
+for (task, i) in plan.tasks { n += i + 1; }
+out.push(`${n} ${plan.tasks.to_array().len()} ${plan.tasks.first().number} ${plan.tasks.last().number}`);
+out.push(`${plan.doc_number == ()} ${plan.issuer}`);
+report(plan, out.reduce(|acc, s| acc + "\n" + s, ""));
+"#;
+    let mut set = RuleSet::empty();
+    set.add_source("api.rhai", &rule("api", body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = planlint::parse::parse_str(PLAN).unwrap();
+    let out = set.run(Arc::new(plan), Arc::from(PLAN), &Settings::default());
+    assert!(out.failures.is_empty(), "{}", out.failures[0]);
+    insta::assert_snapshot!(out.findings[0].message);
+}
