@@ -460,7 +460,11 @@ fn prepare(args: &CheckArgs, color: bool) -> Result<Prepared, u8> {
         }
         let selected = engine::selection(config, &cli, &known);
         let settings = engine::settings(config, &selected, &known);
-        for info in engine::rule_info(&rules) {
+        // The rules that run, for the formats that describe them (SARIF).
+        for info in engine::rule_info(&rules)
+            .into_iter()
+            .filter(|i| selected.contains(&i.id))
+        {
             infos.entry(info.id.clone()).or_insert(info);
         }
         let group = Group {
