@@ -516,4 +516,46 @@ mod tests {
         let col = filler.chars().count() + "(市高级人民法院负责;".chars().count() + 1;
         assert!(out.contains(&format!("[plan.txt:1:{col}]")), "{out}");
     }
+
+    fn at(text: &str, start: usize, end: usize) -> String {
+        let source = SourceText::new(Arc::from(text));
+        let finding = Finding {
+            rule: "r".into(),
+            severity: Severity::Info,
+            message: "m".into(),
+            span: Span {
+                start,
+                end,
+                line: 0,
+                column: 0,
+            },
+            help: None,
+            fix: None,
+            task: None,
+        };
+        let located = Located::new(finding, &source);
+        Human::new(false, 80).finding("p.txt", &source, &located)
+    }
+
+    #[test]
+    fn odd_spans_still_draw() {
+        // Empty span, span on an empty line, CRLF line ends, a span past the
+        // end and one inside a character: each draws its line, never panics.
+        let text = "第一行\r\n\r\n第三行\r\n";
+        assert!(at(text, 3, 3).contains("[p.txt:1:2]"), "{}", at(text, 3, 3));
+        assert!(
+            at(text, 11, 11).contains("[p.txt:2:1]"),
+            "{}",
+            at(text, 11, 11)
+        );
+        let crlf = at(text, 13, 19);
+        assert!(crlf.contains("3 │ 第三行\n"), "no stray CR: {crlf:?}");
+        assert!(at(text, 100, 200).contains("[p.txt:4:1]"));
+        assert!(at(text, 1, 4).contains("[p.txt:1:1]"), "{}", at(text, 1, 4));
+        let multi = at(text, 0, 18);
+        assert!(
+            multi.contains("1 │ 第一行") && !multi.contains("第三行"),
+            "first line only: {multi}"
+        );
+    }
 }
