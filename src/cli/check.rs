@@ -223,14 +223,13 @@ fn fail(message: &str) -> u8 {
     EXIT_FAILURE
 }
 
-/// Whether to colour: `--color`, else a terminal without `NO_COLOR`.
-fn use_color(choice: ColorChoice) -> bool {
+/// Whether to colour a stream: `--color`, else when it is a terminal and
+/// `NO_COLOR` is unset (or empty, as no-color.org says).
+fn use_color(choice: ColorChoice, terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -252,7 +251,7 @@ fn width() -> usize {
 
 /// Prints a failure that stops the run before any file is checked.
 fn fatal(failure: &Failure, color: bool) -> u8 {
-    let text = emit::human::render_failure(failure, color && io::stderr().is_terminal(), width());
+    let text = emit::human::render_failure(failure, color, width());
     let _ = io::stderr().lock().write_all(text.as_bytes());
     EXIT_FAILURE
 }
@@ -289,7 +288,9 @@ struct Tally {
 
 fn check(args: &CheckArgs) -> u8 {
     let started = Instant::now();
-    let color = use_color(args.color);
+    let color = use_color(args.color, io::stdout().is_terminal());
+    // Failures that stop the run, or that --diff prints apart, go to stderr.
+    let err_color = use_color(args.color, io::stderr().is_terminal());
     let mode = if args.diff {
         FixMode::Diff
     } else if args.fix {
@@ -297,7 +298,7 @@ fn check(args: &CheckArgs) -> u8 {
     } else {
         FixMode::Report
     };
-    let prepared = match prepare(args, color) {
+    let prepared = match prepare(args, err_color) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -317,7 +318,7 @@ fn check(args: &CheckArgs) -> u8 {
     let mut tally = Tally::default();
     tally.summary.files = prepared.entries.iter().filter(|e| e.is_ok()).count();
 
-    match stream(args, &prepared, &shared, color, &mut tally) {
+    match stream(args, &prepared, &shared, err_color, &mut tally) {
         Ok(()) => {}
         // The reader went away (`planlint check … | head`): a normal end.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit_code(&tally, args, mode),
@@ -353,7 +354,7 @@ fn check(args: &CheckArgs) -> u8 {
 /// Finds the files, their configurations and rules, and the baseline; a
 /// usage error (a broken configuration, an unknown rule) ends the run here,
 /// before any output, with its exit status.
-fn prepare(args: &CheckArgs, color: bool) -> Result<Prepared, u8> {
+fn prepare(args: &CheckArgs, err_color: bool) -> Result<Prepared, u8> {
     let entries: Vec<Entry> = load::discover(&args.paths)
         .into_iter()
         .map(|e| e.map_err(|e| Box::new(load_failure(&e))))
@@ -374,7 +375,7 @@ fn prepare(args: &CheckArgs, color: bool) -> Result<Prepared, u8> {
                         path: path.clone(),
                         ..e
                     },
-                    color,
+                    err_color,
                 ))
             }
         },
@@ -405,7 +406,7 @@ fn prepare(args: &CheckArgs, color: bool) -> Result<Prepared, u8> {
                             path: PathBuf::from(engine::shown(path)),
                             ..e
                         };
-                        return Err(config_error(&e, color));
+                        return Err(config_error(&e, err_color));
                     }
                 },
                 (None, None) => Arc::new(Config::defaults(cwd.clone())),
@@ -455,7 +456,7 @@ fn prepare(args: &CheckArgs, color: bool) -> Result<Prepared, u8> {
                     path: PathBuf::from(&shown),
                     ..e
                 },
-                color,
+                err_color,
             ));
         }
         let selected = engine::selection(config, &cli, &known);
@@ -502,7 +503,7 @@ fn stream(
     args: &CheckArgs,
     prepared: &Prepared,
     shared: &Shared<'_>,
-    color: bool,
+    err_color: bool,
     tally: &mut Tally,
 ) -> io::Result<()> {
     let stdout = io::stdout();
@@ -524,7 +525,7 @@ fn stream(
             // --diff and --write-baseline print no findings, but what could
             // not be checked must still be said.
             None if !report.failures.is_empty() => {
-                let text = Human::new(color && io::stderr().is_terminal(), width()).render(report);
+                let text = Human::new(err_color, width()).render(report);
                 io::stderr().lock().write_all(&text.body)
             }
             None => Ok(()),
