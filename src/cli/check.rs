@@ -432,6 +432,7 @@ fn prepare(args: &CheckArgs, err_color: bool) -> Result<Prepared, u8> {
     let mut loader = engine::Loader::default();
     let mut groups = BTreeMap::new();
     let mut infos: BTreeMap<String, emit::RuleInfo> = BTreeMap::new();
+    let mut all_known = BTreeSet::new();
     for (key, config) in &configs {
         let mut dirs: Vec<PathBuf> = config
             .rule_dirs
@@ -442,9 +443,7 @@ fn prepare(args: &CheckArgs, err_color: bool) -> Result<Prepared, u8> {
         let rules = loader.rules(&dirs);
         let known_ids = engine::known_ids(&rules);
         let known: Vec<&str> = known_ids.iter().map(String::as_str).collect();
-        if let Err(message) = engine::check_cli_selectors(&cli, &known) {
-            return Err(fail(&message));
-        }
+        all_known.extend(known_ids.iter().cloned());
         let shown = config
             .path
             .as_deref()
@@ -476,6 +475,13 @@ fn prepare(args: &CheckArgs, err_color: bool) -> Result<Prepared, u8> {
             selected,
         };
         groups.insert(key.clone(), Arc::new(group));
+    }
+
+    // A selector on the command line must name a rule somewhere (configurations
+    // may add rules of their own).
+    let all_known: Vec<&str> = all_known.iter().map(String::as_str).collect();
+    if let Err(message) = engine::check_cli_selectors(&cli, &all_known) {
+        return Err(fail(&message));
     }
 
     let baseline = match &args.baseline {
