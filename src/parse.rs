@@ -50,7 +50,7 @@ pub fn parse(source: &Source) -> Result<Plan, ParseError> {
 /// Reads a plan from a string (tests, fuzzing, fixtures).
 pub fn parse_str(text: &str) -> Result<Plan, ParseError> {
     let lines = LineIndex::new(text);
-    parse_with_index(text, text, &lines)
+    parse_with_index(&crate::load::normalize(text), text, &lines)
 }
 
 /// `normalized` is what the grammar reads; `display` has the same byte length
@@ -61,6 +61,7 @@ fn parse_with_index(
     index: &LineIndex,
 ) -> Result<Plan, ParseError> {
     let ctx = Ctx {
+        cursor: std::cell::Cell::new((0, 1, 1)),
         text: normalized,
         display: if display.len() == normalized.len() {
             display
@@ -82,11 +83,27 @@ struct Ctx<'a> {
     text: &'a str,
     display: &'a str,
     index: &'a LineIndex,
+    /// The last place located: `(byte offset, line, column)`. Spans come in
+    /// document order, so counting characters on from the last one keeps a
+    /// line with 10,000 units linear instead of recounting from its start.
+    cursor: std::cell::Cell<(usize, u32, u32)>,
 }
 
 impl Ctx<'_> {
+    fn locate(&self, offset: usize) -> (u32, u32) {
+        let (last, last_line, last_col) = self.cursor.get();
+        let located = match self.display.get(last..offset) {
+            Some(between) if !between.contains('\n') => {
+                (last_line, last_col + between.chars().count() as u32)
+            }
+            _ => self.index.locate(self.display, offset),
+        };
+        self.cursor.set((offset, located.0, located.1));
+        located
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
-        let (line, column) = self.index.locate(self.text, start);
+        let (line, column) = self.locate(start);
         Span {
             start,
             end,
@@ -377,6 +394,37 @@ pub(crate) fn may_start_element(c: char) -> bool {
         )
 }
 
+/// Whether a comparison word (`不少于`, `超过`, `达到`…) or a baseline
+/// (`上年同期`) can start with `c` (covered by the same test as
+/// [`may_start_element`]).
+fn may_start_target_lead(c: char) -> bool {
+    matches!(
+        c,
+        '不' | '超'
+            | '高'
+            | '多'
+            | '大'
+            | '低'
+            | '少'
+            | '小'
+            | '力'
+            | '达'
+            | '至'
+            | '突'
+            | '约'
+            | '控'
+            | '保'
+            | '稳'
+            | '压'
+            | '缩'
+            | '提'
+            | '增'
+            | '上'
+            | '去'
+            | '同'
+    )
+}
+
 /// The most characters a comparison word and a baseline take before a
 /// target's number (`不低于` + `上年同期`).
 const TARGET_LEAD_CHARS: usize = 8;
@@ -399,6 +447,7 @@ fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
                         .char_indices()
                         .rev()
                         .take(TARGET_LEAD_CHARS)
+                        .filter(|&(_, c)| may_start_target_lead(c))
                         .map(|(i, _)| floor + i)
                         .collect();
                     for &q in lead.iter().rev() {
@@ -1712,6 +1761,14 @@ impl<'a> Assembler<'a> {
                 cols.task.get_or_insert(k);
             }
         }
+        // A task heading merged over several columns (`colspan`) leaves empty
+        // header cells after it: the task is read from all of them.
+        if let Some(t) = cols.task {
+            cols.task_width = 1 + l.cells[t + 1..]
+                .iter()
+                .take_while(|&&(s, e)| self.ctx.text[s..e].trim_matches(is_space).is_empty())
+                .count();
+        }
         (cols.task.is_some() && (!cols.owners.is_empty() || cols.deadline.is_some()))
             .then_some(cols)
     }
@@ -1719,8 +1776,15 @@ impl<'a> Assembler<'a> {
     fn table_task(&self, i: usize, cols: &TableColumns, first_leads: &mut bool) -> Option<Task> {
         let l = &self.lines[i];
         let cell = |k: usize| l.cells.get(k).map(|&(s, e)| (s, e));
-        let (ts, te) = cell(cols.task?)?;
-        let text = self.ctx.raw(ts, te).trim_matches(is_space).to_string();
+        let first = cols.task?;
+        let (ts, _) = cell(first)?;
+        let te = (first..first + cols.task_width).rev().find_map(cell)?.1;
+        let text = (first..first + cols.task_width)
+            .filter_map(cell)
+            .map(|(s, e)| self.ctx.raw(s, e).trim_matches(is_space).to_string())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("：");
         if text.is_empty() {
             return None;
         }
@@ -1799,6 +1863,8 @@ impl<'a> Assembler<'a> {
 struct TableColumns {
     number: Option<usize>,
     task: Option<usize>,
+    /// How many columns the task heading spans.
+    task_width: usize,
     owners: Vec<(usize, Role, String)>,
     deadline: Option<usize>,
 }
