@@ -509,3 +509,23 @@ fn runs_in_parallel_without_mixing_documents() {
         assert_eq!(*n, if i % 2 == 0 { 1 } else { 0 }, "plan {i}");
     }
 }
+
+/// The worked example of `rules/README.md` works as written.
+#[test]
+fn readme_worked_example_passes() {
+    let readme = std::fs::read_to_string(root().join("rules/README.md")).unwrap();
+    let block = |fence: &str| {
+        let start = readme.find(fence).unwrap() + fence.len();
+        readme[start..][..readme[start..].find("```").unwrap()]
+            .trim_start_matches('\n')
+            .to_owned()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("owner-vague.rhai"), block("```rust\n")).unwrap();
+    let fixtures = dir.path().join("fixtures/owner-vague");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::write(fixtures.join("fires.txt"), block("```text\n")).unwrap();
+    let report = fixtures::run_dir(dir.path());
+    assert_eq!(report.failed(), 0, "\n{}", report.render());
+    assert_eq!(report.passed(), 1);
+}

@@ -169,7 +169,7 @@ fn parse_fixture_header(text: &str, rule: &str) -> Result<(Header, String), Stri
             // Blank the line, keeping its length and its line break, so that
             // the plan below keeps its byte offsets, lines and columns.
             let content = line.trim_end_matches(['\n', '\r']);
-            blanked.extend(std::iter::repeat(' ').take(content.len()));
+            blanked.extend(std::iter::repeat_n(' ', content.len()));
             blanked.push_str(&line[content.len()..]);
         } else {
             in_header = false;

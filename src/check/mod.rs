@@ -296,7 +296,7 @@ impl RuleSet {
                 &source,
                 LoadErrorKind::Header,
                 e.message,
-                (Some(e.line), None),
+                (Some(e.line as u32), None),
                 span,
             )
         })?;
@@ -313,7 +313,7 @@ impl RuleSet {
         }
         let ast = script::compile(&self.engine, path, text).map_err(|e| {
             let span = Some(script_span(text, e.line, e.column));
-            let at = (e.line.map(|l| l as usize), e.column.map(|c| c as usize));
+            let at = (e.line, e.column);
             RuleLoadError::at(
                 path,
                 &source,
@@ -492,15 +492,15 @@ pub enum LoadErrorKind {
 #[derive(Debug, Clone)]
 pub struct RuleLoadError {
     pub path: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+    /// 1-based line and character column in the rule file.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
     pub kind: LoadErrorKind,
     pub message: String,
     /// Bytes of the rule's text to underline.
     pub span: Option<Range<usize>>,
-    /// The rule's text, to render the error against.
-    pub source: Option<Arc<str>>,
-    named: Option<NamedSource<Arc<str>>>,
+    /// The rule's text, named, to render the error against.
+    named: Option<Box<NamedSource<Arc<str>>>>,
 }
 
 impl RuleLoadError {
@@ -512,7 +512,6 @@ impl RuleLoadError {
             kind: LoadErrorKind::Io,
             message: format!("cannot read: {e}"),
             span: None,
-            source: None,
             named: None,
         }
     }
@@ -522,7 +521,7 @@ impl RuleLoadError {
         source: &Arc<str>,
         kind: LoadErrorKind,
         message: String,
-        (line, column): (Option<usize>, Option<usize>),
+        (line, column): (Option<u32>, Option<u32>),
         span: Option<Range<usize>>,
     ) -> RuleLoadError {
         RuleLoadError {
@@ -532,8 +531,7 @@ impl RuleLoadError {
             kind,
             message,
             span,
-            source: Some(source.clone()),
-            named: Some(named_source(path, source)),
+            named: Some(Box::new(named_source(path, source))),
         }
     }
 }
@@ -617,12 +615,12 @@ impl Diagnostic for RuleLoadError {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.named.as_ref().map(|s| s as &dyn SourceCode)
+        self.named.as_deref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span.clone()?;
-        self.source.as_ref()?;
+        self.named.as_ref()?;
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(Some(self.message.clone()), span),
         )))

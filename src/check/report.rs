@@ -68,10 +68,12 @@ fn report(
                 "fix" => &mut fix,
                 "suggestion" => &mut suggestion,
                 "severity" => &mut severity,
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unknown report option `{other}` (expected help, fix, suggestion, severity)"
                 )
-                .into()),
+                    .into())
+                }
             };
             *slot = text_of(value, &key)?;
         }

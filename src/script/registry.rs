@@ -79,7 +79,7 @@ impl UnitRegistry {
         for (i, unit) in self.units.iter().enumerate() {
             for candidate in std::iter::once(&unit.name).chain(&unit.aliases) {
                 let score = strsim::normalized_levenshtein(name, candidate);
-                if best.map_or(true, |(s, _, _)| score > s) {
+                if best.is_none_or(|(s, _, _)| score > s) {
                     best = Some((score, i, unit.name.as_str()));
                 }
             }
