@@ -506,7 +506,7 @@ impl<'a> Walker<'a> {
                 let Some(para) = self.paras.pop() else { return };
                 let label = self.label(&para);
                 let line = match label {
-                    Some(label) => label + &para.text,
+                    Some(label) => label + para.text.as_str(),
                     None => para.text,
                 };
                 match self.tables.last_mut().and_then(|t| t.cell.as_mut()) {

@@ -46,13 +46,19 @@ fn load_failure(e: &RuleLoadError) -> Failure {
         crate::check::LoadErrorKind::Script(kind) => format!("{kind}: {}", e.message),
         _ => e.message.clone(),
     };
-    let site = match (&e.source, &e.span) {
-        (Some(source), Some(span)) => Some(Site::in_text(
-            e.path.clone(),
-            SourceText::new(source.clone()),
-            span.start,
-            span.end,
-        )),
+    // The rule's text is read again to draw the place: a rule that failed to
+    // load is a user's file on disk (the bundled rules are tested to load).
+    let text = std::fs::read_to_string(&e.path)
+        .ok()
+        .map(|t| SourceText::new(Arc::from(t)));
+    let site = match (text, &e.span, e.line) {
+        (Some(text), Some(span), _) => {
+            Some(Site::in_text(e.path.clone(), text, span.start, span.end))
+        }
+        (Some(text), None, Some(line)) => {
+            let start = text.lines.line_start(line).unwrap_or(0);
+            Some(Site::in_text(e.path.clone(), text, start, start))
+        }
         _ => None,
     };
     let message = if site.is_none() {
