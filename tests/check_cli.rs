@@ -687,6 +687,44 @@ fn init_writes_a_starter_file_and_never_overwrites() {
     );
 }
 
+#[test]
+fn every_example_of_the_starter_file_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(code(&run(dir.path(), &["init"])), 0);
+    // Uncomment every setting: each must be a key, a rule and an option that exist.
+    let starter = std::fs::read_to_string(dir.path().join("planlint.toml")).unwrap();
+    let uncommented: String = starter
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest
+                        .split_once(" = ")
+                        .is_some_and(|(k, _)| k.starts_with('"') || !k.contains(' ')) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        uncommented.contains("\nmax_led = 8\n") && uncommented.contains("\n[[allow]]\n"),
+        "{uncommented}"
+    );
+    write(dir.path(), "planlint.toml", &uncommented);
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    copy_fixture(dir.path(), "clean.txt");
+    let o = run(dir.path(), &["check", "clean.txt", "--format", "compact"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // The example entry names a plan that is not there.
+    assert!(
+        stdout(&o).contains("warning unused-allow"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 // ---------------------------------------------------------------- allow entries
 
 #[test]
