@@ -1440,3 +1440,47 @@ fn a_closed_pipe_is_a_normal_end() {
     assert!(!err.contains("Broken pipe"), "{err}");
     assert_ne!(status.code(), Some(101), "no panic");
 }
+
+/// Fixes that overlap (the punctuation of a bracket and the damaged date
+/// inside it) are applied in passes over the fixed text, in one run.
+#[test]
+fn fix_applies_overlapping_fixes_in_passes() {
+    let dir = seeds_dir();
+    let plan = dir.path().join("seeds/000_bdb70f999160dca5.txt");
+    let o = run(
+        dir.path(),
+        &[
+            "check",
+            "seeds/000_bdb70f999160dca5.txt",
+            "--no-config",
+            "--select",
+            "punctuation-mixed,deadline-damaged,doc-number-format",
+            "--fix",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(code(&o), 0, "nothing is left to report: {}", stdout(&o));
+    let fixed = std::fs::read_to_string(&plan).unwrap();
+    assert!(fixed.contains("有关文件。（市高级人民法院负责；2020年12月底前完成）"));
+    assert!(fixed.contains("津党办发〔2020〕14号"));
+    assert!(!fixed.contains("202012月"));
+    let again = run(
+        dir.path(),
+        &[
+            "check",
+            "seeds/000_bdb70f999160dca5.txt",
+            "--no-config",
+            "--format",
+            "compact",
+        ],
+    );
+    let left = stdout(&again);
+    for rule in ["punctuation-mixed", "deadline-damaged", "doc-number-format"] {
+        assert!(!left.contains(rule), "{rule} is fixed:\n{left}");
+    }
+    assert!(
+        left.contains("deadline-before-issue"),
+        "the contradictions stay:\n{left}"
+    );
+}

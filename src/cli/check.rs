@@ -768,63 +768,102 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
         }
     };
 
-    if shared.mode != FixMode::Report {
-        let applied = fix::apply(&analysis.text.text, &analysis.findings);
-        if !applied.fixed.is_empty() {
-            for &i in &applied.skipped {
-                let l = &analysis.findings[i];
+    // A document that cannot be written back (.docx, .html) keeps its
+    // findings; say why nothing was fixed.
+    let writable = match shared.mode {
+        FixMode::Report => false,
+        _ => match load::encode_like(&analysis.source, &analysis.text.text) {
+            Ok(_) => true,
+            Err(e) => {
+                if analysis
+                    .findings
+                    .iter()
+                    .any(|l| l.finding.fix.as_ref().is_some_and(|f| f.certain))
+                {
+                    outcome.notes.push(format!("planlint: not fixing {e}"));
+                }
+                false
+            }
+        },
+    };
+    if writable {
+        let original = analysis.text.text.clone();
+        let mut fixed_any = false;
+        // Fixes that overlap wait for the next pass over the fixed text (a
+        // punctuation fix across a bracket and a damaged date inside it), as
+        // Ruff does; each pass re-reads the text, so every fix is checked
+        // against what the previous ones produced.
+        for pass in 1..=MAX_FIX_PASSES {
+            let applied = fix::apply(&analysis.text.text, &analysis.findings);
+            if applied.fixed.is_empty() {
+                break;
+            }
+            fixed_any = true;
+            outcome.fixed += applied.fixed.len();
+            if shared.mode == FixMode::Fix {
+                for &i in &applied.fixed {
+                    let l = &analysis.findings[i];
+                    if let (Some(fix), Some(place)) = (&l.finding.fix, &l.fix) {
+                        outcome.notes.push(format!(
+                            "{shown}:{}:{}: fixed {}: {}",
+                            place.start.line,
+                            place.start.column,
+                            l.finding.rule,
+                            emit::describe_fix(&place.original, &fix.replacement)
+                        ));
+                    }
+                }
+            }
+            let again = load::Source::from_text(
+                path,
+                analysis.source.format,
+                analysis.source.encoding,
+                applied.text,
+            );
+            match analyse_source(again, &shown, &absolute, group, shared) {
+                Ok(a) => analysis = a,
+                Err(failure) => {
+                    outcome.report = FileReport {
+                        path: shown,
+                        failures: vec![*failure],
+                        ..FileReport::default()
+                    };
+                    outcome.rendered = shared.printer.render(&outcome.report);
+                    return outcome;
+                }
+            }
+            if applied.skipped.is_empty() {
+                break;
+            }
+            if pass == MAX_FIX_PASSES {
                 outcome.notes.push(format!(
-                    "{shown}:{}:{}: {}: fix not applied: it overlaps another fix (run --fix again)",
-                    l.start.line, l.start.column, l.finding.rule
+                    "{shown}: fixes still overlap after {MAX_FIX_PASSES} passes (run --fix again)"
                 ));
             }
-            match (
-                shared.mode,
-                load::encode_like(&analysis.source, &applied.text),
-            ) {
-                (_, Err(e)) => outcome.notes.push(format!("planlint: not fixing {e}")),
-                (FixMode::Diff, Ok(_)) => {
-                    outcome.diff = diff::unified(&shown, &analysis.text.text, &applied.text);
-                    outcome.fixed = applied.fixed.len();
+        }
+        if fixed_any {
+            let result = &analysis.text.text;
+            match (shared.mode, load::encode_like(&analysis.source, result)) {
+                (_, Err(e)) => {
+                    outcome.fixed = 0;
+                    outcome.notes.push(format!("planlint: not fixing {e}"));
                 }
-                (_, Ok(bytes)) => match load::write_atomic(path, &bytes) {
-                    Err(e) => analysis.failures.push(Failure {
-                        kind: FailureKind::Write,
-                        path: Some(shown.clone()),
-                        rule: None,
-                        message: e.to_string(),
-                        help: None,
-                        site: None,
-                    }),
-                    Ok(()) => {
-                        outcome.fixed = applied.fixed.len();
-                        for &i in &applied.fixed {
-                            let l = &analysis.findings[i];
-                            if let (Some(fix), Some(place)) = (&l.finding.fix, &l.fix) {
-                                outcome.notes.push(format!(
-                                    "{shown}:{}:{}: fixed {}: {}",
-                                    place.start.line,
-                                    place.start.column,
-                                    l.finding.rule,
-                                    emit::describe_fix(&place.original, &fix.replacement)
-                                ));
-                            }
-                        }
-                        // What is left is what the fixed file holds.
-                        match analyse(path, &shown, &absolute, group, shared) {
-                            Ok(a) => analysis = a,
-                            Err(failure) => {
-                                outcome.report = FileReport {
-                                    path: shown,
-                                    failures: vec![*failure],
-                                    ..FileReport::default()
-                                };
-                                outcome.rendered = shared.printer.render(&outcome.report);
-                                return outcome;
-                            }
-                        }
+                (FixMode::Diff, Ok(_)) => {
+                    outcome.diff = diff::unified(&shown, &original, result);
+                }
+                (_, Ok(bytes)) => {
+                    if let Err(e) = load::write_atomic(path, &bytes) {
+                        outcome.fixed = 0;
+                        analysis.failures.push(Failure {
+                            kind: FailureKind::Write,
+                            path: Some(shown.clone()),
+                            rule: None,
+                            message: e.to_string(),
+                            help: None,
+                            site: None,
+                        });
                     }
-                },
+                }
             }
         }
     }
@@ -891,7 +930,20 @@ fn analyse(
         path: Some(shown.to_owned()),
         ..load_failure(&e)
     });
-    let mut source = source.map_err(Box::new)?;
+    analyse_source(source.map_err(Box::new)?, shown, absolute, group, shared)
+}
+
+/// How many times `--fix` re-reads a file to apply fixes that overlapped.
+const MAX_FIX_PASSES: usize = 10;
+
+/// Parses and checks a loaded (or fixed) text.
+fn analyse_source(
+    mut source: Source,
+    shown: &str,
+    absolute: &Path,
+    group: &Group,
+    shared: &Shared<'_>,
+) -> Result<Analysis, Box<Failure>> {
     let mut plan = crate::parse::parse(&source).map_err(|e| {
         let site = match &e {
             crate::parse::ParseError::Grammar { span, .. } => Some(Site::in_text(
