@@ -584,27 +584,26 @@ fn cn_numeral(s: &str) -> Option<u32> {
             _ => return None,
         })
     }
-    let chars: Vec<char> = s.chars().collect();
-    let mut total = 0;
-    let mut current = 0;
+    let mut total: u32 = 0;
+    let mut current: u32 = 0;
     let mut seen = false;
-    for &c in &chars {
+    // Checked arithmetic: a run of numerals (`九九九九九九九九九九`) is not a
+    // heading number and must not overflow.
+    for c in s.chars() {
         match c {
             '百' => {
-                total += current.max(1) * 100;
+                total = total.checked_add(current.max(1).checked_mul(100)?)?;
                 current = 0;
             }
             '十' => {
-                total += current.max(1) * 10;
+                total = total.checked_add(current.max(1).checked_mul(10)?)?;
                 current = 0;
             }
-            _ => {
-                current = current * 10 + digit(c)?;
-            }
+            _ => current = current.checked_mul(10)?.checked_add(digit(c)?)?,
         }
         seen = true;
     }
-    seen.then_some(total + current)
+    seen.then_some(total.checked_add(current)?)
 }
 
 fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead> {
@@ -2005,6 +2004,12 @@ mod tests {
         assert_eq!(cn_numeral("十二"), Some(12));
         assert_eq!(cn_numeral("二十"), Some(20));
         assert_eq!(cn_numeral("三十四"), Some(34));
+        assert_eq!(cn_numeral("一百二十"), Some(120));
+        assert_eq!(
+            cn_numeral("九九九九九九九九九九"),
+            None,
+            "overflow is no number"
+        );
     }
 
     #[test]
