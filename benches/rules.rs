@@ -77,3 +77,74 @@ fn corpus_2000_parse_and_check(bencher: divan::Bencher) {
             .sum::<usize>()
     });
 }
+
+/// A rule file of your own over 000: `PLANLINT_RULE=path cargo bench --bench rules -- custom`.
+#[divan::bench]
+fn custom_rule_000(bencher: divan::Bencher) {
+    let Ok(path) = std::env::var("PLANLINT_RULE") else {
+        return;
+    };
+    let mut rules = RuleSet::empty();
+    rules
+        .add_source(&path, &std::fs::read_to_string(&path).unwrap())
+        .unwrap();
+    let (plan, text) = seed("000");
+    let settings = Settings::default();
+    bencher.bench(|| rules.run(plan.clone(), text.clone(), &settings));
+}
+
+/// 2,000 plans (parsed beforehand) checked by every bundled rule, in parallel:
+/// the check stage alone.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn corpus_2000_check_only(bencher: divan::Bencher) {
+    let plans: Vec<(Arc<Plan>, Arc<str>)> = seeds()
+        .into_iter()
+        .map(|(_, text)| (Arc::new(planlint::parse::parse_str(&text).unwrap()), text))
+        .collect();
+    let rules = RuleSet::bundled();
+    let settings = Settings::default();
+    bencher.bench(|| {
+        (0..2000usize)
+            .into_par_iter()
+            .map(|i| {
+                let (plan, text) = &plans[i % plans.len()];
+                rules
+                    .run(plan.clone(), text.clone(), &settings)
+                    .findings
+                    .len()
+            })
+            .sum::<usize>()
+    });
+}
+
+/// The same with only the four rules of the textlint comparison selected.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn corpus_2000_check_only_four_rules(bencher: divan::Bencher) {
+    let plans: Vec<(Arc<Plan>, Arc<str>)> = seeds()
+        .into_iter()
+        .map(|(_, text)| (Arc::new(planlint::parse::parse_str(&text).unwrap()), text))
+        .collect();
+    let rules = RuleSet::bundled();
+    let select = [
+        "task-owner-missing",
+        "deadline-damaged",
+        "deadline-before-issue",
+        "numbering-sequence",
+    ];
+    let settings = Settings {
+        select: select.map(String::from).to_vec(),
+        ..Settings::default()
+    };
+    bencher.bench(|| {
+        (0..2000usize)
+            .into_par_iter()
+            .map(|i| {
+                let (plan, text) = &plans[i % plans.len()];
+                rules
+                    .run(plan.clone(), text.clone(), &settings)
+                    .findings
+                    .len()
+            })
+            .sum::<usize>()
+    });
+}

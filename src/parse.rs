@@ -50,7 +50,7 @@ pub fn parse(source: &Source) -> Result<Plan, ParseError> {
 /// Reads a plan from a string (tests, fuzzing, fixtures).
 pub fn parse_str(text: &str) -> Result<Plan, ParseError> {
     let lines = LineIndex::new(text);
-    parse_with_index(text, text, &lines)
+    parse_with_index(&crate::load::normalize(text), text, &lines)
 }
 
 /// `normalized` is what the grammar reads; `display` has the same byte length
@@ -61,6 +61,7 @@ fn parse_with_index(
     index: &LineIndex,
 ) -> Result<Plan, ParseError> {
     let ctx = Ctx {
+        cursor: std::cell::Cell::new((0, 1, 1)),
         text: normalized,
         display: if display.len() == normalized.len() {
             display
@@ -82,11 +83,27 @@ struct Ctx<'a> {
     text: &'a str,
     display: &'a str,
     index: &'a LineIndex,
+    /// The last place located: `(byte offset, line, column)`. Spans come in
+    /// document order, so counting characters on from the last one keeps a
+    /// line with 10,000 units linear instead of recounting from its start.
+    cursor: std::cell::Cell<(usize, u32, u32)>,
 }
 
 impl Ctx<'_> {
+    fn locate(&self, offset: usize) -> (u32, u32) {
+        let (last, last_line, last_col) = self.cursor.get();
+        let located = match self.display.get(last..offset) {
+            Some(between) if !between.contains('\n') => {
+                (last_line, last_col + between.chars().count() as u32)
+            }
+            _ => self.index.locate(self.display, offset),
+        };
+        self.cursor.set((offset, located.0, located.1));
+        located
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
-        let (line, column) = self.index.locate(self.text, start);
+        let (line, column) = self.locate(start);
         Span {
             start,
             end,
@@ -318,62 +335,34 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
         line.kind = LineKind::Blank;
         return Ok(line);
     }
-    let pairs = PlanParser::parse(Rule::line, src).map_err(|e| {
+    let grammar_error = |e: pest::error::Error<Rule>, offset: usize| {
         let at = match e.location {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((p, _)) => p,
         };
         ParseError::Grammar {
-            span: ctx.span(start + at, start + at),
+            span: ctx.span(start + offset + at, start + offset + at),
             message: e.variant.message().to_string(),
         }
-    })?;
-    for pair in pairs.flatten() {
-        let (s, e) = (start + pair.as_span().start(), start + pair.as_span().end());
-        match pair.as_rule() {
-            Rule::bracket_line => line.kind = LineKind::BracketOnly,
-            Rule::labelled_line => {
-                line.kind = LineKind::Labelled;
-                line.brackets.push(read_labelled_line(ctx, pair, start));
-            }
-            Rule::table_row => line.kind = LineKind::TableRow,
-            Rule::cell if line.kind == LineKind::TableRow => line.cells.push((s, e)),
-            Rule::marker => {
-                line.kind = LineKind::Marked;
-                line.marker = Some(read_marker(ctx, pair, start));
-                line.content_start = e;
-            }
-            Rule::resp_bracket => {
-                if let Some(b) = read_bracket(ctx, pair, start) {
-                    line.brackets.push(b);
-                }
-            }
-            Rule::doc_number => {
-                if let Some(d) = read_doc_number(ctx, pair, start) {
-                    line.doc_numbers.push(d);
-                }
-            }
-            Rule::dated => line.dated.push(read_dated(ctx, pair, start)),
-            Rule::year_range => {
-                let years: Vec<i32> = pair
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::year)
-                    .filter_map(|p| p.as_str().parse().ok())
-                    .collect();
-                if let [a, b] = years[..] {
-                    line.year_ranges.push((a, b, s, e));
-                }
-            }
-            Rule::goal_year => {
-                if let Some(y) = pair.into_inner().find(|p| p.as_rule() == Rule::year) {
-                    if let Ok(y) = y.as_str().parse() {
-                        line.goal_years.push((y, s, e));
-                    }
-                }
-            }
-            Rule::recurring => line.recurring.push(read_recurring(ctx, pair, start)),
-            Rule::target => line.targets.push(read_target(ctx, pair, start)),
-            _ => {}
+    };
+    let head_rule = if src.contains('\t') {
+        Rule::tabbed_line_head
+    } else {
+        Rule::line_head
+    };
+    let head = PlanParser::parse(head_rule, src).map_err(|e| grammar_error(e, 0))?;
+    let head_end = head.clone().next().map_or(0, |p| p.as_span().end());
+    for pair in head.flatten() {
+        take_pair(ctx, &mut line, pair, start);
+    }
+    if !matches!(line.kind, LineKind::BracketOnly | LineKind::Labelled) {
+        let from = if line.kind == LineKind::Marked {
+            head_end
+        } else {
+            0
+        };
+        for (element, offset) in scan_elements(src, from) {
+            take_pair(ctx, &mut line, element, start + offset);
         }
     }
     // `flatten` also yields the pairs nested in brackets and labelled lines;
@@ -388,6 +377,157 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
         line.kind = LineKind::Text;
     }
     Ok(line)
+}
+
+/// Whether an element of the grammar (`token` in plan.pest) that the scan
+/// looks for can start with `c`: a bracket, a digit, `到`/`力争`/`争取`, `每`,
+/// `第`. Targets start with their number here; the comparison words and
+/// baselines before it (`不低于上年同期1.1倍`) are taken back by
+/// [`scan_elements`]. Trying the grammar only at these characters is what
+/// makes the scan fast; the test `scan_finds_what_the_line_rule_finds` checks
+/// that it finds exactly what the whole-line rule `line` finds.
+pub(crate) fn may_start_element(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '（' | '(' | '〔' | '［' | '[' | '【' | '﹝' | '力' | '争' | '到' | '每' | '第'
+        )
+}
+
+/// Whether a comparison word (`不少于`, `超过`, `达到`…) or a baseline
+/// (`上年同期`) can start with `c` (covered by the same test as
+/// [`may_start_element`]).
+fn may_start_target_lead(c: char) -> bool {
+    matches!(
+        c,
+        '不' | '超'
+            | '高'
+            | '多'
+            | '大'
+            | '低'
+            | '少'
+            | '小'
+            | '力'
+            | '达'
+            | '至'
+            | '突'
+            | '约'
+            | '控'
+            | '保'
+            | '稳'
+            | '压'
+            | '缩'
+            | '提'
+            | '增'
+            | '上'
+            | '去'
+            | '同'
+    )
+}
+
+/// The most characters a comparison word and a baseline take before a
+/// target's number (`不低于` + `上年同期`).
+const TARGET_LEAD_CHARS: usize = 8;
+
+/// The elements of `src` from byte `from`, each with the offset of the text
+/// it was parsed from (its spans are relative to that offset).
+fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
+    let mut out: Vec<(Pair<Rule>, usize)> = Vec::new();
+    let mut pos = from;
+    let mut floor = from;
+    while let Some(c) = src[pos..].chars().next() {
+        if may_start_element(c) {
+            if let Some((element, len)) = element_at(src, pos) {
+                let mut start = pos;
+                let mut found = element;
+                if found.as_rule() == Rule::target {
+                    // Take back the comparison words before the number: the
+                    // earliest start that still reads as the same target.
+                    let lead: Vec<usize> = src[floor..pos]
+                        .char_indices()
+                        .rev()
+                        .take(TARGET_LEAD_CHARS)
+                        .filter(|&(_, c)| may_start_target_lead(c))
+                        .map(|(i, _)| floor + i)
+                        .collect();
+                    for &q in lead.iter().rev() {
+                        if let Some((t, l)) = element_at(src, q) {
+                            if t.as_rule() == Rule::target && q + l == pos + len {
+                                start = q;
+                                found = t;
+                                break;
+                            }
+                        }
+                    }
+                }
+                out.push((found, start));
+                pos += len;
+                floor = pos;
+                continue;
+            }
+        }
+        pos += c.len_utf8();
+    }
+    out
+}
+
+/// The element starting at byte `pos` of `src`, and its length.
+fn element_at(src: &str, pos: usize) -> Option<(Pair<'_, Rule>, usize)> {
+    let element = PlanParser::parse(Rule::element, &src[pos..]).ok()?.next()?;
+    let len = element.as_span().end();
+    let inner = element.into_inner().next()?;
+    Some((inner, len))
+}
+
+/// Reads one pair of a line into `line`; `base` is the byte offset of the text
+/// the pair was parsed from.
+fn take_pair(ctx: &Ctx, line: &mut Line, pair: Pair<Rule>, base: usize) {
+    let (s, e) = (base + pair.as_span().start(), base + pair.as_span().end());
+    match pair.as_rule() {
+        Rule::bracket_line => line.kind = LineKind::BracketOnly,
+        Rule::labelled_line => {
+            line.kind = LineKind::Labelled;
+            line.brackets.push(read_labelled_line(ctx, pair, base));
+        }
+        Rule::table_row => line.kind = LineKind::TableRow,
+        Rule::cell if line.kind == LineKind::TableRow => line.cells.push((s, e)),
+        Rule::marker => {
+            line.kind = LineKind::Marked;
+            line.marker = Some(read_marker(ctx, pair, base));
+            line.content_start = e;
+        }
+        Rule::resp_bracket => {
+            if let Some(b) = read_bracket(ctx, pair, base) {
+                line.brackets.push(b);
+            }
+        }
+        Rule::doc_number => {
+            if let Some(d) = read_doc_number(ctx, pair, base) {
+                line.doc_numbers.push(d);
+            }
+        }
+        Rule::dated => line.dated.push(read_dated(ctx, pair, base)),
+        Rule::year_range => {
+            let years: Vec<i32> = pair
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::year)
+                .filter_map(|p| p.as_str().parse().ok())
+                .collect();
+            if let [a, b] = years[..] {
+                line.year_ranges.push((a, b, s, e));
+            }
+        }
+        Rule::goal_year => {
+            if let Some(y) = pair.into_inner().find(|p| p.as_rule() == Rule::year) {
+                if let Ok(y) = y.as_str().parse() {
+                    line.goal_years.push((y, s, e));
+                }
+            }
+        }
+        Rule::recurring => line.recurring.push(read_recurring(ctx, pair, base)),
+        Rule::target => line.targets.push(read_target(ctx, pair, base)),
+        _ => {}
+    }
 }
 
 fn read_marker(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Marker {
@@ -444,27 +584,26 @@ fn cn_numeral(s: &str) -> Option<u32> {
             _ => return None,
         })
     }
-    let chars: Vec<char> = s.chars().collect();
-    let mut total = 0;
-    let mut current = 0;
+    let mut total: u32 = 0;
+    let mut current: u32 = 0;
     let mut seen = false;
-    for &c in &chars {
+    // Checked arithmetic: a run of numerals (`九九九九九九九九九九`) is not a
+    // heading number and must not overflow.
+    for c in s.chars() {
         match c {
             '百' => {
-                total += current.max(1) * 100;
+                total = total.checked_add(current.max(1).checked_mul(100)?)?;
                 current = 0;
             }
             '十' => {
-                total += current.max(1) * 10;
+                total = total.checked_add(current.max(1).checked_mul(10)?)?;
                 current = 0;
             }
-            _ => {
-                current = current * 10 + digit(c)?;
-            }
+            _ => current = current.checked_mul(10)?.checked_add(digit(c)?)?,
         }
         seen = true;
     }
-    seen.then_some(total + current)
+    seen.then_some(total.checked_add(current)?)
 }
 
 fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead> {
@@ -1041,7 +1180,7 @@ impl<'a> Assembler<'a> {
         let imprint = || {
             (0..n).rev().find_map(|i| {
                 let t = self.text(i);
-                if PlanParser::parse(Rule::imprint_line, t).is_ok() {
+                if t.contains("印发") && PlanParser::parse(Rule::imprint_line, t).is_ok() {
                     self.lines[i].dated.last()
                 } else {
                     None
@@ -1234,7 +1373,7 @@ impl<'a> Assembler<'a> {
             .iter()
             .any(|d| d.full_date().is_some() || d.month_day.is_some())
             && l.chars <= 40)
-            || PlanParser::parse(Rule::imprint_line, t).is_ok()
+            || (t.contains("印发") && PlanParser::parse(Rule::imprint_line, t).is_ok())
             || (t.starts_with(['（', '(']) && t.ends_with(['）', ')']) && l.chars <= 20)
     }
 
@@ -1621,6 +1760,14 @@ impl<'a> Assembler<'a> {
                 cols.task.get_or_insert(k);
             }
         }
+        // A task heading merged over several columns (`colspan`) leaves empty
+        // header cells after it: the task is read from all of them.
+        if let Some(t) = cols.task {
+            cols.task_width = 1 + l.cells[t + 1..]
+                .iter()
+                .take_while(|&&(s, e)| self.ctx.text[s..e].trim_matches(is_space).is_empty())
+                .count();
+        }
         (cols.task.is_some() && (!cols.owners.is_empty() || cols.deadline.is_some()))
             .then_some(cols)
     }
@@ -1628,8 +1775,15 @@ impl<'a> Assembler<'a> {
     fn table_task(&self, i: usize, cols: &TableColumns, first_leads: &mut bool) -> Option<Task> {
         let l = &self.lines[i];
         let cell = |k: usize| l.cells.get(k).map(|&(s, e)| (s, e));
-        let (ts, te) = cell(cols.task?)?;
-        let text = self.ctx.raw(ts, te).trim_matches(is_space).to_string();
+        let first = cols.task?;
+        let (ts, _) = cell(first)?;
+        let te = (first..first + cols.task_width).rev().find_map(cell)?.1;
+        let text = (first..first + cols.task_width)
+            .filter_map(cell)
+            .map(|(s, e)| self.ctx.raw(s, e).trim_matches(is_space).to_string())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("：");
         if text.is_empty() {
             return None;
         }
@@ -1708,6 +1862,8 @@ impl<'a> Assembler<'a> {
 struct TableColumns {
     number: Option<usize>,
     task: Option<usize>,
+    /// How many columns the task heading spans.
+    task_width: usize,
     owners: Vec<(usize, Role, String)>,
     deadline: Option<usize>,
 }
@@ -1735,6 +1891,112 @@ fn placeholder_task() -> Task {
 mod tests {
     use super::*;
 
+    /// The elements of a line as the whole-line rule finds them.
+    fn reference_elements(text: &str) -> Vec<(Rule, usize, usize)> {
+        let mut out = Vec::new();
+        let line = PlanParser::parse(Rule::line, text).unwrap().next().unwrap();
+        for p in line.into_inner() {
+            if p.as_rule() == Rule::content {
+                for e in p.into_inner() {
+                    out.push((e.as_rule(), e.as_span().start(), e.as_span().end()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The elements the prefiltered scan finds.
+    fn scanned_elements(text: &str) -> Vec<(Rule, usize, usize)> {
+        let head_rule = if text.contains('\t') {
+            Rule::tabbed_line_head
+        } else {
+            Rule::line_head
+        };
+        let head = PlanParser::parse(head_rule, text).unwrap();
+        let head_pair = head.clone().next().unwrap();
+        let marked = head_pair
+            .clone()
+            .into_inner()
+            .any(|p| p.as_rule() == Rule::marker);
+        let shaped = head_pair.into_inner().any(|p| {
+            matches!(
+                p.as_rule(),
+                Rule::bracket_line | Rule::labelled_line | Rule::table_row
+            )
+        });
+        let mut out = Vec::new();
+        if shaped {
+            return out;
+        }
+        let from = if marked {
+            head.clone().next().unwrap().as_span().end()
+        } else {
+            0
+        };
+        for (e, offset) in scan_elements(text, from) {
+            out.push((
+                e.as_rule(),
+                offset + e.as_span().start(),
+                offset + e.as_span().end(),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn scan_finds_what_the_line_rule_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut lines: Vec<String> = Vec::new();
+        for dir in ["seeds", "tests/fixtures/plans"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+        // Every comparison word and baseline of the grammar, in running text.
+        let grammar = std::fs::read_to_string(root.join("grammar/plan.pest")).unwrap();
+        for rule in ["cmp_prefix", "baseline", "goal_year", "every"] {
+            let def = grammar
+                .lines()
+                .skip_while(|l| !l.starts_with(&format!("{rule} ")))
+                .take_while(|l| !l.trim().is_empty())
+                .collect::<String>();
+            for literal in def.split('"').skip(1).step_by(2) {
+                lines.push(format!(
+                    "1.工作内容，{literal}2021年5家以上，{literal}3个月以内。"
+                ));
+            }
+        }
+        assert!(lines.len() > 500);
+        for line in &lines {
+            let reference: Vec<_> = reference_elements(line)
+                .into_iter()
+                .filter(|e| e.0 != Rule::EOI)
+                .collect();
+            let scanned = scanned_elements(line);
+            let head_rule = if line.contains('\t') {
+                Rule::tabbed_line_head
+            } else {
+                Rule::line_head
+            };
+            if PlanParser::parse(head_rule, line)
+                .unwrap()
+                .next()
+                .unwrap()
+                .into_inner()
+                .any(|p| {
+                    matches!(
+                        p.as_rule(),
+                        Rule::bracket_line | Rule::labelled_line | Rule::table_row
+                    )
+                })
+            {
+                continue;
+            }
+            assert_eq!(scanned, reference, "line: {line}");
+        }
+    }
+
     #[test]
     fn chinese_numerals() {
         assert_eq!(cn_numeral("一"), Some(1));
@@ -1742,6 +2004,12 @@ mod tests {
         assert_eq!(cn_numeral("十二"), Some(12));
         assert_eq!(cn_numeral("二十"), Some(20));
         assert_eq!(cn_numeral("三十四"), Some(34));
+        assert_eq!(cn_numeral("一百二十"), Some(120));
+        assert_eq!(
+            cn_numeral("九九九九九九九九九九"),
+            None,
+            "overflow is no number"
+        );
     }
 
     #[test]

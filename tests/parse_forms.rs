@@ -181,3 +181,74 @@ fn parentheses_that_are_not_brackets_stay_text() {
     assert_eq!(t.deadline.kind, DeadlineKind::None);
     assert!(t.text.contains("(天津)"));
 }
+
+/// A `.docx` as Word writes a plan: chapter and item numbers come from
+/// `numbering.xml`, not the text; the plan reads the same as its text form.
+#[test]
+fn docx_plan_with_automatic_numbering() {
+    use std::io::Write;
+    const NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let numbered = |level: u32, text: &str| {
+        format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
+    };
+    let body = [
+        "<w:p><w:r><w:t>某区2021年知识产权工作要点</w:t></w:r></w:p>".to_string(),
+        numbered(0, "加强知识产权创造"),
+        numbered(1, "实施高价值专利培育工程，新增发明专利授权300件以上。（区市场监管局负责；2021年12月底前完成）"),
+        numbered(1, "推进商标品牌建设。（区市场监管局、区农业农村局按职责分工负责；持续推进）"),
+        numbered(0, "加强知识产权保护"),
+        numbered(1, "开展执法专项行动。（区市场监管局牵头，区公安分局配合；2021年上半年）"),
+    ]
+    .concat();
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document {NS}><w:body>{body}</w:body></w:document>"#
+    );
+    let numbering = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:numbering {NS}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%2."/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>"#
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in [
+        ("word/document.xml", document),
+        ("word/numbering.xml", numbering),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(bytes.as_bytes()).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let source = planlint::load::load_bytes(std::path::Path::new("plan.docx"), &bytes).unwrap();
+    let plan = planlint::parse::parse(&source).unwrap();
+    assert_eq!(plan.chapters.len(), 2);
+    let numbers: Vec<u32> = plan.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(
+        numbers,
+        [1, 2, 1],
+        "Word restarts the item numbers when the chapter advances"
+    );
+    assert_eq!(plan.tasks[0].targets[0].raw, "300件以上");
+    assert_eq!(units(&plan.tasks[2], Role::Lead), ["区市场监管局"]);
+    assert_eq!(units(&plan.tasks[2], Role::Cooperate), ["区公安分局"]);
+    assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2021-06-30"));
+    assert_eq!(
+        plan.period.as_ref().map(|p| (p.start, p.end)),
+        Some((2021, 2021))
+    );
+}
+
+/// A task table in an `.html` page: the heading merged over two columns is
+/// read from both.
+#[test]
+fn html_task_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/load/task-table.html");
+    let source = planlint::load::load(&path).unwrap();
+    let plan = planlint::parse::parse(&source).unwrap();
+    assert_eq!(plan.tasks.len(), 3);
+    assert_eq!(plan.tasks[0].text, "知识产权保护：完善知识产权保护制度");
+    assert_eq!(units(&plan.tasks[0], Role::Lead), ["市知识产权局"]);
+    assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
+    assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2021-12-31"));
+}

@@ -269,3 +269,20 @@ report(plan, out.reduce(|acc, s| acc + "\n" + s, ""));
     assert!(out.failures.is_empty(), "{}", out.failures[0]);
     insta::assert_snapshot!(out.findings[0].message);
 }
+
+#[test]
+fn top_level_return_ends_a_rule_quietly() {
+    let mut set = RuleSet::empty();
+    set.add_source(
+        "early.rhai",
+        &rule(
+            "early",
+            "if plan.issued != () { return; }\nreport(plan, \"never\");",
+        ),
+    )
+    .unwrap();
+    let plan = planlint::parse::parse_str(PLAN).unwrap();
+    let out = set.run(Arc::new(plan), Arc::from(PLAN), &Settings::default());
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert!(out.findings.is_empty());
+}

@@ -699,6 +699,12 @@ fn register_structure(engine: &mut Engine) {
                 span: span.unwrap_or(task.span),
             }
         })
+        .register_get("parent_path", |h: &mut TaskRef| {
+            // The markers above the task (`一、（一）`): the same for tasks that
+            // share a parent, whatever the level.
+            let path = &h.get().path;
+            path[..path.len().saturating_sub(1)].concat()
+        })
         .register_get("title", |h: &mut TaskRef| opt_str(&h.get().title))
         .register_get("text", |h: &mut TaskRef| h.get().text.clone())
         .register_get("owners", |h: &mut TaskRef| {
@@ -1124,7 +1130,8 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn("has_han", |s: &str| s.chars().any(is_han))
         .register_fn("has_cjk", |s: &str| s.chars().any(is_cjk))
         .register_fn("is_han", |c: char| is_han(c))
-        .register_fn("is_cjk", |c: char| is_cjk(c));
+        .register_fn("is_cjk", |c: char| is_cjk(c))
+        .register_fn("sequence_breaks", sequence_breaks);
 
     engine.register_fn(
         "option",
@@ -1183,9 +1190,103 @@ fn register_helpers(engine: &mut Engine) {
         );
 }
 
+/// Checks a run of numbers that should count 1, 2, 3…; `()` stands for an
+/// entry without a number. Returns one map per break, in order:
+/// `#{ at, kind, number, previous, first }` where `kind` is `repeat` (`first`:
+/// where the number was first seen), `disorder` (a number not above the one
+/// before), `gap` (numbers skipped: `previous` is the one before), `start` (a
+/// run that does not start at 1), or `unnumbered` (an entry without a number
+/// standing where the skipped number belongs: `number` is the number it
+/// should have). Indices are positions in the array.
+fn sequence_breaks(numbers: Array) -> Array {
+    fn brk(at: usize, kind: &str, number: INT, previous: INT, first: Option<usize>) -> Dynamic {
+        let mut m = rhai::Map::new();
+        m.insert("at".into(), (at as INT).into());
+        m.insert("kind".into(), kind.into());
+        m.insert("number".into(), number.into());
+        m.insert("previous".into(), previous.into());
+        m.insert(
+            "first".into(),
+            first.map_or(Dynamic::UNIT, |f| (f as INT).into()),
+        );
+        m.into()
+    }
+    let mut out = Array::new();
+    let mut prev: INT = 0;
+    let mut pending: Vec<usize> = Vec::new();
+    let mut seen: std::collections::HashMap<INT, usize> = std::collections::HashMap::new();
+    for (at, value) in numbers.iter().enumerate() {
+        let Ok(n) = value.as_int() else {
+            pending.push(at);
+            continue;
+        };
+        if let Some(&first) = seen.get(&n) {
+            out.push(brk(at, "repeat", n, prev, Some(first)));
+            pending.clear();
+            continue;
+        }
+        seen.insert(n, at);
+        if n > prev + 1 {
+            let missing = n - prev - 1;
+            if pending.len() as INT == missing {
+                for (i, &p) in pending.iter().enumerate() {
+                    out.push(brk(p, "unnumbered", prev + 1 + i as INT, prev, None));
+                }
+            } else if prev == 0 {
+                out.push(brk(at, "start", n, prev, None));
+            } else {
+                out.push(brk(at, "gap", n, prev, None));
+            }
+        } else if n <= prev {
+            out.push(brk(at, "disorder", n, prev, None));
+        }
+        pending.clear();
+        prev = n;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kinds(numbers: &[Option<INT>]) -> Vec<(INT, String, INT)> {
+        let arr: Array = numbers
+            .iter()
+            .map(|n| n.map_or(Dynamic::UNIT, Dynamic::from))
+            .collect();
+        sequence_breaks(arr)
+            .into_iter()
+            .map(|b| {
+                let m = b.cast::<rhai::Map>();
+                (
+                    m["at"].as_int().unwrap(),
+                    m["kind"].clone().into_string().unwrap(),
+                    m["number"].as_int().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sequence_breaks_names_each_break() {
+        assert!(kinds(&[Some(1), Some(2), Some(3)]).is_empty());
+        assert!(kinds(&[None, Some(1), Some(2), None]).is_empty());
+        assert_eq!(
+            kinds(&[Some(1), None, Some(3)]),
+            [(1, "unnumbered".into(), 2)]
+        );
+        assert_eq!(kinds(&[Some(1), Some(3)]), [(1, "gap".into(), 3)]);
+        assert_eq!(
+            kinds(&[Some(1), Some(2), Some(2), Some(3)]),
+            [(2, "repeat".into(), 2)]
+        );
+        assert_eq!(
+            kinds(&[Some(1), Some(3), Some(2)]),
+            [(1, "gap".into(), 3), (2, "disorder".into(), 2)]
+        );
+        assert_eq!(kinds(&[Some(2), Some(3)]), [(0, "start".into(), 2)]);
+    }
 
     #[test]
     fn days_counts_calendar_days() {

@@ -1,0 +1,561 @@
+//! The printer for people: miette's graphical reports. This is the only module
+//! that uses miette.
+//!
+//! Two things miette does not do for us, done here:
+//! - the location in the header (`╭─[seeds/000.txt:63:66]`) counts characters,
+//!   not bytes: the excerpt we hand to miette reports the line and character
+//!   column we computed, whatever span miette asks about;
+//! - plan paragraphs are often one line of several hundred characters, twice as
+//!   many columns: a line wider than the terminal is cut to a window around the
+//!   finding, marked `...` at the cut ends, so the underline stays under the
+//!   characters instead of being wrapped away from them.
+//!
+//! The excerpt reads the shared `Arc<str>` of the document: nothing is copied
+//! per diagnostic but the window of a cut line.
+
+use super::{describe_fix, FileReport, Located, Printer, Rendered, Site, SourceText};
+use crate::finding::Severity;
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+};
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+use unicode_width::UnicodeWidthChar;
+
+/// What the ellipsis at a cut end of a line is; ASCII, so that its width is
+/// the same in every terminal (`…` is ambiguous-width).
+const CUT: &str = "...";
+/// How wide a tab is drawn (miette's default).
+const TAB_WIDTH: usize = 4;
+
+/// The miette printer.
+pub struct Human {
+    handler: GraphicalReportHandler,
+    /// Display columns a source line may take before it is cut.
+    budget: usize,
+}
+
+impl Human {
+    /// A printer drawing at `width` columns, in colour or not.
+    pub fn new(color: bool, width: usize) -> Human {
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(width)
+            .with_context_lines(0)
+            .with_links(false)
+            .with_urls(false);
+        // Gutter: line number (up to 5 digits), ` │ `, and a little air.
+        let budget = width.saturating_sub(10).max(40);
+        Human { handler, budget }
+    }
+
+    fn draw(&self, diagnostic: &dyn Diagnostic, out: &mut Vec<u8>) {
+        let mut s = String::new();
+        // Rendering into a String cannot fail but through a bug of our
+        // SourceCode; fall back to the plain message rather than lose it.
+        if self.handler.render_report(&mut s, diagnostic).is_err() {
+            s = format!("{diagnostic}\n");
+        }
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'\n');
+    }
+
+    /// Renders one finding (public for the underline tests).
+    pub fn finding(&self, path: &str, source: &SourceText, located: &Located) -> String {
+        let mut out = Vec::new();
+        self.draw(
+            &FindingReport::new(path, source, located, self.budget),
+            &mut out,
+        );
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+impl Printer for Human {
+    fn render(&self, report: &FileReport) -> Rendered {
+        let mut out = Vec::new();
+        for f in &report.failures {
+            self.draw(&FailureReport::new(f, self.budget), &mut out);
+        }
+        if let Some(source) = &report.source {
+            for located in &report.findings {
+                self.draw(
+                    &FindingReport::new(&report.path, source, located, self.budget),
+                    &mut out,
+                );
+            }
+        }
+        Rendered {
+            body: out,
+            failures: Vec::new(),
+        }
+    }
+}
+
+/// The lines of a text miette is shown: the line of the finding, whole or cut
+/// to a window, reporting our own line and character column.
+#[derive(Debug)]
+struct Excerpt {
+    body: Body,
+    /// 0-based line and character column of the finding's start.
+    line: usize,
+    column: usize,
+}
+
+#[derive(Debug)]
+enum Body {
+    /// A whole line of the shared text; spans are offsets in the text.
+    Whole { text: Arc<str>, range: Range<usize> },
+    /// A cut line with its `...` marks; spans are offsets in `shown`.
+    Cut { shown: String },
+}
+
+impl Excerpt {
+    fn data(&self) -> (&str, usize) {
+        match &self.body {
+            Body::Whole { text, range } => (&text[range.clone()], range.start),
+            Body::Cut { shown } => (shown, 0),
+        }
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        _before: usize,
+        _after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let (data, base) = self.data();
+        if span.offset() < base || span.offset() + span.len() > base + data.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        Ok(Box::new(MietteSpanContents::new(
+            data.as_bytes(),
+            (base, data.len()).into(),
+            self.line,
+            self.column,
+            0,
+        )))
+    }
+}
+
+/// The excerpt of `source` for the span `start..end`, and the span of the
+/// underline in the excerpt's coordinates.
+fn excerpt(source: &SourceText, start: usize, end: usize, budget: usize) -> (Excerpt, SourceSpan) {
+    let text = &source.text;
+    let start = super::floor_char_boundary(text, start);
+    let end = super::floor_char_boundary(text, end.max(start));
+    let (line, col) = source.lines.locate(text, start);
+    let line_start = source.lines.line_start(line).unwrap_or(0);
+    let mut line_end = source
+        .lines
+        .line_start(line + 1)
+        .map_or(text.len(), |s| s - 1);
+    if text[..line_end].ends_with('\r') {
+        line_end -= 1;
+    }
+    let line_end = line_end.max(start);
+    // A span running over several lines is underlined on its first line only:
+    // the header gives where it starts, and plan paragraphs are long enough.
+    let end = end.min(line_end);
+    let (line0, column0) = (line as usize - 1, col as usize - 1);
+
+    let whole = &text[line_start..line_end];
+    if width(whole) <= budget {
+        let excerpt = Excerpt {
+            body: Body::Whole {
+                text: text.clone(),
+                range: line_start..line_end,
+            },
+            line: line0,
+            column: column0,
+        };
+        return (excerpt, underline(start, end));
+    }
+
+    // Cut: up to a third of the budget before the finding, the rest after it,
+    // and what the end of the line leaves unused before it again.
+    let room = budget - 2 * CUT.len();
+    let back = |from: usize, used: &mut usize, limit: usize| -> usize {
+        let mut from = from;
+        for (i, c) in text[line_start..from].char_indices().rev() {
+            let w = char_width(c);
+            if *used + w > limit {
+                break;
+            }
+            *used += w;
+            from = line_start + i;
+        }
+        from
+    };
+    let mut used = 0;
+    let from = back(start, &mut used, room / 3);
+    let mut to = start;
+    for (i, c) in text[start..line_end].char_indices() {
+        let w = char_width(c);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        to = start + i + c.len_utf8();
+    }
+    let from = back(from, &mut used, room);
+    let mut shown = String::with_capacity(to - from + 2 * CUT.len());
+    let prefix = if from > line_start { CUT } else { "" };
+    shown.push_str(prefix);
+    shown.push_str(&text[from..to]);
+    if to < line_end {
+        shown.push_str(CUT);
+    }
+    let at = prefix.len() + (start - from);
+    let len = end.min(to).saturating_sub(start);
+    let excerpt = Excerpt {
+        body: Body::Cut { shown },
+        line: line0,
+        column: column0,
+    };
+    (excerpt, underline(at, at + len))
+}
+
+/// The span of the underline; an empty span is drawn under one point.
+fn underline(start: usize, end: usize) -> SourceSpan {
+    (start, end - start).into()
+}
+
+fn char_width(c: char) -> usize {
+    if c == '\t' {
+        TAB_WIDTH
+    } else {
+        c.width().unwrap_or(0)
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+fn severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+/// A finding as a miette diagnostic.
+#[derive(Debug)]
+struct FindingReport<'a> {
+    located: &'a Located,
+    source: NamedSource<Excerpt>,
+    label: SourceSpan,
+    help: Option<String>,
+}
+
+impl<'a> FindingReport<'a> {
+    fn new(
+        path: &str,
+        text: &SourceText,
+        located: &'a Located,
+        budget: usize,
+    ) -> FindingReport<'a> {
+        let f = &located.finding;
+        let (excerpt, label) = excerpt(text, located.start.offset, located.end.offset, budget);
+        let mut help = f.help.clone().filter(|h| !h.trim().is_empty());
+        if let (Some(fix), Some(place)) = (&f.fix, &located.fix) {
+            let old = place.original.as_str();
+            let line = if fix.certain {
+                format!("fix: {}", describe_fix(old, &fix.replacement))
+            } else {
+                format!(
+                    "suggested fix (not applied by --fix): {}",
+                    describe_fix(old, &fix.replacement)
+                )
+            };
+            help = Some(match help {
+                Some(h) => format!("{h}\n{line}"),
+                None => line,
+            });
+        }
+        FindingReport {
+            located,
+            source: NamedSource::new(path, excerpt),
+            label,
+            help,
+        }
+    }
+}
+
+impl fmt::Display for FindingReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.located.finding.message)
+    }
+}
+
+impl std::error::Error for FindingReport<'_> {}
+
+impl Diagnostic for FindingReport<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.located.finding.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(severity(self.located.finding.severity))
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None, self.label,
+        ))))
+    }
+}
+
+/// A failure as a miette diagnostic: the plan it happened on, and the place
+/// in the rule or configuration file when there is one.
+#[derive(Debug)]
+struct FailureReport {
+    code: &'static str,
+    message: String,
+    source: Option<(NamedSource<Excerpt>, SourceSpan)>,
+    help: Option<String>,
+}
+
+impl FailureReport {
+    fn new(f: &super::Failure, budget: usize) -> FailureReport {
+        let mut message = super::failure_line(f);
+        let mut help = f.help.clone();
+        let source = match &f.site {
+            Some(Site {
+                path,
+                start,
+                end,
+                source: Some(text),
+            }) => {
+                let (excerpt, label) = excerpt(text, start.offset, end.offset, budget);
+                Some((NamedSource::new(path, excerpt), label))
+            }
+            Some(Site { path, start, .. }) => {
+                message = format!("{}:{}:{}: {message}", path, start.line, start.column);
+                None
+            }
+            None => None,
+        };
+        if let Some(plan) = &f.path {
+            let on = format!("while checking {plan}");
+            if source.is_none() && f.site.is_none() && !message.contains(plan.as_str()) {
+                message = format!("{plan}: {message}");
+            } else if f.rule.is_some() {
+                help = Some(match help {
+                    Some(h) => format!("{h}\n{on}"),
+                    None => on,
+                });
+            }
+        }
+        FailureReport {
+            code: f.kind.code(),
+            message,
+            source,
+            help,
+        }
+    }
+}
+
+impl fmt::Display for FailureReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FailureReport {}
+
+impl Diagnostic for FailureReport {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Error)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|(s, _)| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let (_, span) = self.source.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None, *span,
+        ))))
+    }
+}
+
+/// The help a diagnostic of another stage carries (a rule failure's advice),
+/// as text for a [`super::Failure`].
+pub fn help_of(d: &dyn Diagnostic) -> Option<String> {
+    d.help().map(|h| h.to_string())
+}
+
+/// Renders a failure on its own (errors of the command line itself, such as a
+/// broken `planlint.toml`), for stderr.
+pub fn render_failure(f: &super::Failure, color: bool, width: usize) -> String {
+    let human = Human::new(color, width);
+    let mut out = Vec::new();
+    human.draw(&FailureReport::new(f, human.budget), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Finding, Fix};
+    use crate::model::Span;
+
+    fn report(text: &str, needle: &str, width: usize) -> String {
+        let source = SourceText::new(Arc::from(text));
+        let start = text.find(needle).expect("needle in text");
+        let finding = Finding {
+            rule: "deadline-damaged".into(),
+            severity: Severity::Warning,
+            message: "完成时限缺字".into(),
+            span: Span {
+                start,
+                end: start + needle.len(),
+                line: 0,
+                column: 0,
+            },
+            help: Some("写作 2020年12月底前完成".into()),
+            fix: Some(Fix {
+                span: Span {
+                    start,
+                    end: start + needle.len(),
+                    line: 0,
+                    column: 0,
+                },
+                replacement: "2020年12月底前完成".into(),
+                certain: true,
+            }),
+            task: Some(2),
+        };
+        let located = Located::new(finding, &source);
+        Human::new(false, width).finding("plan.txt", &source, &located)
+    }
+
+    /// The column where the underline starts and its width, and the column
+    /// where the needle starts on its source line, both in display columns.
+    fn columns(out: &str, needle: &str) -> ((usize, usize), usize) {
+        let lines: Vec<&str> = out.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .expect("source line drawn");
+        let src = lines[i];
+        let at = width(&src[..src.find(needle).unwrap_or(0)]);
+        let mark = lines[i + 1];
+        let mut col = 0;
+        let mut first = None;
+        let mut n = 0;
+        for c in mark.chars() {
+            if matches!(c, '─' | '┬' | '▲' | '^') {
+                first.get_or_insert(col);
+                n += 1;
+            }
+            col += char_width(c);
+        }
+        ((first.unwrap_or(0), n), at)
+    }
+
+    #[test]
+    fn underline_sits_under_chinese_characters() {
+        let text = "一、完善法规\n2.出台有关文件。(市高级人民法院负责;202012月底前完成)\n";
+        let out = report(text, "202012月底前完成", 100);
+        let ((at, n), expect) = columns(&out, "202012月底前完成");
+        assert_eq!(at, expect, "{out}");
+        assert_eq!(n, width("202012月底前完成"), "{out}");
+        // Header: line 2, character column 21 (the byte column would be 50).
+        assert!(out.contains("[plan.txt:2:21]"), "{out}");
+        assert!(
+            out.contains("fix: replace \"202012月底前完成\" with \"2020年12月底前完成\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_finding() {
+        let filler = "加大执法保护力度，维护知识产权保护法治环境".repeat(10);
+        let text = format!("{filler}(市高级人民法院负责;202012月底前完成){filler}\n");
+        let out = report(&text, "202012月底前完成", 80);
+        let ((at, n), expect) = columns(&out, "202012月底前完成");
+        assert_eq!(at, expect, "{out}");
+        assert_eq!(n, width("202012月底前完成"), "{out}");
+        for line in out.lines() {
+            assert!(width(line) <= 80, "line wider than 80 columns: {line}");
+        }
+        assert!(out.contains("..."), "{out}");
+        let col = filler.chars().count() + "(市高级人民法院负责;".chars().count() + 1;
+        assert!(out.contains(&format!("[plan.txt:1:{col}]")), "{out}");
+    }
+
+    fn at(text: &str, start: usize, end: usize) -> String {
+        let source = SourceText::new(Arc::from(text));
+        let finding = Finding {
+            rule: "r".into(),
+            severity: Severity::Info,
+            message: "m".into(),
+            span: Span {
+                start,
+                end,
+                line: 0,
+                column: 0,
+            },
+            help: None,
+            fix: None,
+            task: None,
+        };
+        let located = Located::new(finding, &source);
+        Human::new(false, 80).finding("p.txt", &source, &located)
+    }
+
+    #[test]
+    fn odd_spans_still_draw() {
+        // Empty span, span on an empty line, CRLF line ends, a span past the
+        // end and one inside a character: each draws its line, never panics.
+        let text = "第一行\r\n\r\n第三行\r\n";
+        assert!(at(text, 3, 3).contains("[p.txt:1:2]"), "{}", at(text, 3, 3));
+        assert!(
+            at(text, 11, 11).contains("[p.txt:2:1]"),
+            "{}",
+            at(text, 11, 11)
+        );
+        let crlf = at(text, 13, 19);
+        assert!(crlf.contains("3 │ 第三行\n"), "no stray CR: {crlf:?}");
+        assert!(at(text, 100, 200).contains("[p.txt:4:1]"));
+        assert!(at(text, 1, 4).contains("[p.txt:1:1]"), "{}", at(text, 1, 4));
+        let multi = at(text, 0, 18);
+        assert!(
+            multi.contains("1 │ 第一行") && !multi.contains("第三行"),
+            "first line only: {multi}"
+        );
+    }
+}
