@@ -9,6 +9,7 @@
 //! output).
 
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::config::{self, Config};
 use crate::model::Date;
 use crate::report::output::{self, Destination};
 use crate::report::{self, Format, Kind, ReportScript, Request, UnitNames};
@@ -197,55 +198,18 @@ fn split_kind(args: &ReportArgs) -> Result<(Option<Kind>, Vec<PathBuf>), String>
     }
 }
 
-/// The `[units]` aliases of the configuration (alias → canonical name): the
+/// The `[units.aliases]` of the configuration (alias → canonical name): the
 /// file given with --config, else the nearest `planlint.toml` in the current
-/// folder or above it (one sheet spans many plans, so one configuration
-/// serves them all), else none.
-///
-/// The table is the one `planlint check` reads:
-///
-/// ```toml
-/// [units]
-/// registry = ["市知识产权局"]
-/// [units.aliases]
-/// "天津市知识产权局" = "市知识产权局"
-/// ```
+/// folder or above it (one sheet spans many plans, so one configuration serves
+/// them all, where `check` looks beside each plan), else none.
 fn unit_aliases(config: Option<&Path>) -> Result<BTreeMap<String, String>, String> {
     let path = match config {
-        Some(p) => p.to_owned(),
-        None => match std::env::current_dir().ok().and_then(|d| find_config(&d)) {
+        Some(p) => config::absolute(p),
+        None => match std::env::current_dir().ok().and_then(|d| config::find(&d)) {
             Some(p) => p,
             None => return Ok(BTreeMap::new()),
         },
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let bad = |what: &str| format!("{}: [units.aliases]: {what}", path.display());
-    let mut aliases = BTreeMap::new();
-    let Some(units) = table.get("units") else {
-        return Ok(aliases);
-    };
-    let Some(list) = units.get("aliases") else {
-        return Ok(aliases);
-    };
-    let list = list
-        .as_table()
-        .ok_or_else(|| bad("must be a table of \"alias\" = \"unit\""))?;
-    for (alias, unit) in list {
-        let unit = unit
-            .as_str()
-            .ok_or_else(|| bad(&format!("the unit of alias {alias} must be a string")))?;
-        aliases.insert(alias.trim().to_string(), unit.trim().to_string());
-    }
-    Ok(aliases)
-}
-
-/// The nearest `planlint.toml` in `dir` or above it.
-fn find_config(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join("planlint.toml"))
-        .find(|p| p.is_file())
+    let config = Config::load(&path).map_err(|e| e.to_string())?;
+    Ok(config.units.aliases)
 }

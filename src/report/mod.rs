@@ -162,47 +162,17 @@ pub fn render(
     })
 }
 
-/// The plan files under the given paths: files as given, directories walked
-/// (sorted by name, hidden entries skipped) for the formats planlint reads.
-/// A path given twice is read once.
+/// The plan files under the given paths, as `planlint check` finds them
+/// ([`crate::load::discover`]: files as given, directories walked for plan
+/// formats, sorted by path), and the paths that could not be walked.
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let walk = walkdir::WalkDir::new(path)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
-            for entry in walk {
-                match entry {
-                    Ok(e) if e.file_type().is_file() && is_plan_file(e.path()) => {
-                        files.push(e.into_path())
-                    }
-                    Ok(_) => {}
-                    Err(e) => errors.push(format!("{}: {e}", path.display())),
-                }
-            }
-        } else if path.exists() {
-            files.push(path.clone());
-        } else {
-            errors.push(format!("{}: no such file or directory", path.display()));
+    for found in crate::load::discover(paths) {
+        match found {
+            Ok(path) => files.push(path),
+            Err(e) => errors.push(e.to_string()),
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    files.retain(|f| seen.insert(f.clone()));
     (files, errors)
-}
-
-fn is_plan_file(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    matches!(
-        ext.as_str(),
-        "txt" | "md" | "markdown" | "html" | "htm" | "docx"
-    )
 }

@@ -1,10 +1,10 @@
-//! Safe writing of a finished report: to a file through a temporary file that is
-//! renamed into place, or to standard output.
+//! Safe writing of a finished report: to a file through the load stage's
+//! atomic write ([`crate::load::write_atomic`]: a temporary file beside the
+//! target, flushed, then renamed over it), or to standard output.
 //!
 //! A report is rendered in memory before anything is written, so a failing
-//! script or a full disk never leaves half a sheet behind: the temporary file
-//! lives in the target's directory (a rename across file systems is not atomic)
-//! and replaces the target only once it is complete and flushed.
+//! script never touches the output, and a crash or a full disk while writing
+//! leaves the old file or the new one, never half a sheet.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{path}: cannot write the report: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("cannot write the report to standard output: {0}")]
+    Stdout(io::Error),
+    #[error(transparent)]
+    File(#[from] crate::load::LoadError),
 }
 
 /// Where a report goes: `-` is standard output.
@@ -40,50 +42,12 @@ pub fn write(destination: &Destination, bytes: &[u8]) -> Result<(), WriteError> 
         Destination::Stdout => {
             let mut out = io::stdout().lock();
             match out.write_all(bytes).and_then(|()| out.flush()) {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(WriteError::Io {
-                    path: "<stdout>".into(),
-                    source: e,
-                }),
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(WriteError::Stdout(e)),
                 _ => Ok(()),
             }
         }
-        Destination::File(path) => write_atomic(path, bytes).map_err(|source| WriteError::Io {
-            path: path.clone(),
-            source,
-        }),
+        Destination::File(path) => Ok(crate::load::write_atomic(path, bytes)?),
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".planlint-report-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    set_permissions(temp.path(), path)?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// A temporary file is created private (0600); the report should get the
-/// permissions the target already had, or the usual 0644 of a new file.
-#[cfg(unix)]
-fn set_permissions(temp: &Path, target: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(target)
-        .map(|m| m.permissions().mode())
-        .unwrap_or(0o644);
-    std::fs::set_permissions(temp, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_permissions(_temp: &Path, _target: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
