@@ -16,6 +16,8 @@ pub enum WriteError {
     Stdout(io::Error),
     #[error(transparent)]
     File(#[from] crate::load::LoadError),
+    #[error("{path}: cannot write the report: {source}")]
+    Special { path: PathBuf, source: io::Error },
 }
 
 /// Where a report goes: `-` is standard output.
@@ -46,7 +48,20 @@ pub fn write(destination: &Destination, bytes: &[u8]) -> Result<(), WriteError> 
                 _ => Ok(()),
             }
         }
-        Destination::File(path) => Ok(crate::load::write_atomic(path, bytes)?),
+        Destination::File(path) => match std::fs::metadata(path) {
+            // A device, a pipe or a socket (`-o /dev/null`, `-o /dev/stdout`,
+            // a FIFO) is written into: renaming a file over it would replace
+            // the device itself.
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+                .map_err(|source| WriteError::Special {
+                    path: path.clone(),
+                    source,
+                }),
+            _ => Ok(crate::load::write_atomic(path, bytes)?),
+        },
     }
 }
 
@@ -66,6 +81,28 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_written_into_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here: nothing to test
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write(&Destination::File(fifo.clone()), b"sheet").unwrap();
+        assert_eq!(reader.join().unwrap(), b"sheet");
+        assert!(
+            std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+            "the pipe is still a pipe"
+        );
     }
 
     #[test]
