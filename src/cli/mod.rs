@@ -16,12 +16,28 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit status: usage, I/O or rule failure.
 pub const EXIT_FAILURE: u8 = 2;
 
+const AFTER_HELP: &str = "\
+Examples:
+  planlint check seeds/                        check every plan in a folder
+  planlint check plan.docx --format sarif      SARIF for GitHub code scanning
+  planlint check plan.txt --fix                apply the certain fixes in place
+  planlint parse plan.txt                      what planlint understood of a plan
+  planlint rules deadline-before-issue         one rule's documentation
+  planlint report tasks seeds/ -o tasks.csv    the task-assignment table (任务分工表)
+  planlint init                                a commented starter planlint.toml
+
+Exit status: 0 no error-level findings; 1 error-level findings (or warnings
+with --deny-warnings); 2 a usage, input or rule failure.
+
+Documentation: README.md, docs/ and rules/README.md (writing rules).";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "planlint",
     version,
     about = "Check Chinese government work plans (推进计划, 实施方案, 行动计划, 工作要点) and export their task and scoring sheets.",
     long_about = None,
+    after_help = AFTER_HELP,
 )]
 pub struct Cli {
     #[command(subcommand)]
