@@ -1188,3 +1188,17 @@ fn error_codes_are_stable() {
         assert!(err.to_string().starts_with("p.txt: "), "{err}");
     }
 }
+
+/// Writing "atomically" to a device writes into it: renaming a temporary
+/// file over `/dev/null` would replace the device with a regular file.
+#[cfg(unix)]
+#[test]
+fn write_atomic_into_a_device_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    planlint::load::write_atomic(std::path::Path::new("/dev/null"), b"nothing").unwrap();
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(
+        meta.file_type().is_char_device(),
+        "/dev/null is still a device"
+    );
+}

@@ -44,6 +44,16 @@ where
     if existing.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(error(std::io::Error::other("is a directory")));
     }
+    // A device, pipe or socket (`/dev/null`, `/dev/stdout`, a FIFO) is written
+    // into: renaming over it would replace the device with a regular file.
+    if existing.as_ref().is_some_and(|m| !m.is_file()) {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .map_err(error)?;
+        write(&mut file).map_err(error)?;
+        return file.flush().map_err(error);
+    }
     let name = target
         .file_name()
         .map_or_else(|| "planlint".into(), |n| n.to_string_lossy());
