@@ -260,3 +260,51 @@ fn a_report_over_the_hostile_folder_still_writes_the_good_plans() {
     assert!(csv.contains("市市场监管委"), "late.txt's rows: {csv}");
     assert!(csv.contains("区知识产权局"), "good.docx's rows: {csv}");
 }
+
+/// A named pipe (FIFO) given on the command line: `load` opens it like a
+/// file, and opening a FIFO for reading blocks until something opens it for
+/// writing, so with no writer `planlint check` waits for ever (as `cat`
+/// would). A walk never meets this: it takes regular files only. Fails
+/// today; a fix belongs in `src/load/mod.rs` (`load`: refuse a FIFO, or open
+/// it without blocking), weighing `planlint check <(…)`, which reads a pipe
+/// that has a writer and works now.
+#[test]
+#[ignore = "a FIFO without a writer, named on the command line, blocks load() for ever"]
+fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("late.txt"), dir.path().join("late.txt")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.txt"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: no mkfifo");
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planlint"))
+        .args([
+            "check",
+            "pipe.txt",
+            "late.txt",
+            "--no-config",
+            "--format",
+            "compact",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("planlint still waits on pipe.txt after 5 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(out.contains("pipe.txt: error load-error"), "{out}");
+    assert!(out.contains("late.txt:7:29: error"), "{out}");
+}
