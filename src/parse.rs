@@ -70,7 +70,8 @@ fn parse_with_index(
         },
         index,
     };
-    let lines = read_lines(&ctx)?;
+    let mut lines = read_lines(&ctx)?;
+    settle_markers(&mut lines);
     let plan = Assembler::new(&ctx, &lines).assemble();
     if plan.tasks.is_empty() {
         return Err(ParseError::NoTasks);
@@ -142,6 +143,9 @@ enum LineKind {
 struct Marker {
     level: Level,
     number: Option<u32>,
+    /// `2.` before a digit (`2.2022年…`, or the decimal `2.5倍`): a marker
+    /// only where the numbering expects it.
+    before_digit: bool,
     raw: String,
     start: usize,
     end: usize,
@@ -200,6 +204,9 @@ struct BracketRead {
     /// Whether the lead was named explicitly (`牵头`, `牵头单位：`).
     explicit_lead: bool,
     deadline: Option<Deadline>,
+    /// A deadline that leaves its year to the plan (`年底前`): resolved when the
+    /// bracket is applied, once the plan's year is known.
+    yearless: Option<DatedRead>,
     convention: bool,
     open_ended: bool,
 }
@@ -222,11 +229,27 @@ struct DatedRead {
     half: Option<bool>,
     quarter: Option<u32>,
     within: bool,
+    /// No year written (`6月底前`, `年底前`, `今年底前`): `year` is the offset
+    /// from the plan's year (`明年` is 1) until [`DatedRead::in_year`].
+    yearless: bool,
 }
 
 impl DatedRead {
     fn damaged(&self) -> bool {
-        !self.year_mark || self.month_day.is_some()
+        !self.yearless && (!self.year_mark || self.month_day.is_some())
+    }
+
+    /// A year-less expression placed in the plan's year (`base`).
+    fn in_year(&self, base: Option<i32>) -> Option<DatedRead> {
+        if !self.yearless {
+            return Some(self.clone());
+        }
+        Some(DatedRead {
+            year: base?.checked_add(self.year)?,
+            year_mark: true,
+            yearless: false,
+            ..self.clone()
+        })
     }
 
     /// Only a year (`2021年`), nothing finer.
@@ -241,6 +264,9 @@ impl DatedRead {
 
     /// A day is named (`2020年9月17日`).
     fn full_date(&self) -> Option<Date> {
+        if self.yearless {
+            return None;
+        }
         match (self.month, self.day, self.month_day) {
             (Some(m), Some(d), _) => Date::new(self.year, m, d),
             (_, _, Some(Some((m, d)))) => Date::new(self.year, m, d),
@@ -255,6 +281,9 @@ impl DatedRead {
 
     /// The last day the expression allows.
     fn due_date(&self) -> Option<Date> {
+        if self.yearless {
+            return None;
+        }
         if let Some(d) = self.full_date() {
             return Some(d);
         }
@@ -322,6 +351,46 @@ fn read_lines(ctx: &Ctx) -> Result<Vec<Line>, ParseError> {
     Ok(lines)
 }
 
+/// Decides the item markers written before a digit (`2.2022年实现全覆盖`, but
+/// also the decimal `2.5倍以上` at the start of a line): a marker where it
+/// carries on the numbering of the items (the next number, or `1.` after a
+/// heading), text otherwise.
+fn settle_markers(lines: &mut [Line]) {
+    let mut last_item: Option<u32> = None;
+    let mut heading_since = true;
+    for i in 0..lines.len() {
+        // The next item marker, to tell `2.5倍…` followed by a real `2.` apart.
+        let next_item = || {
+            lines[i + 1..]
+                .iter()
+                .filter_map(|l| l.marker.as_ref())
+                .find(|m| m.level == Level::Item)
+                .and_then(|m| m.number)
+        };
+        let Some(m) = &lines[i].marker else {
+            continue;
+        };
+        if m.level != Level::Item {
+            heading_since = true;
+            continue;
+        }
+        let expected = match m.number {
+            Some(1) => heading_since || last_item.is_none(),
+            Some(n) => last_item.is_some_and(|l| l.checked_add(1) == Some(n)),
+            None => false,
+        };
+        if m.before_digit && (!expected || next_item() == m.number) {
+            let line = &mut lines[i];
+            line.marker = None;
+            line.kind = LineKind::Text;
+            line.content_start = line.start;
+            continue;
+        }
+        last_item = m.number;
+        heading_since = false;
+    }
+}
+
 fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}'
 }
@@ -356,10 +425,11 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
         take_pair(ctx, &mut line, pair, start);
     }
     if !matches!(line.kind, LineKind::BracketOnly | LineKind::Labelled) {
-        let from = if line.kind == LineKind::Marked {
-            head_end
-        } else {
-            0
+        // A marker before a digit may turn out to be a decimal (see
+        // `settle_markers`): read the line whole, as if it had none.
+        let from = match &line.marker {
+            Some(m) if !m.before_digit => head_end,
+            _ => 0,
         };
         for (element, offset) in scan_elements(src, from) {
             take_pair(ctx, &mut line, element, start + offset);
@@ -381,7 +451,7 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
 
 /// Whether an element of the grammar (`token` in plan.pest) that the scan
 /// looks for can start with `c`: a bracket, a digit, `到`/`力争`/`争取`, `每`,
-/// `第`. Targets start with their number here; the comparison words and
+/// `第`, or the start of a year-less deadline. Targets start with their number here; the comparison words and
 /// baselines before it (`不低于上年同期1.1倍`) are taken back by
 /// [`scan_elements`]. Trying the grammar only at these characters is what
 /// makes the scan fast; the test `scan_finds_what_the_line_rule_finds` checks
@@ -390,7 +460,25 @@ pub(crate) fn may_start_element(c: char) -> bool {
     c.is_ascii_digit()
         || matches!(
             c,
-            '（' | '(' | '〔' | '［' | '[' | '【' | '﹝' | '力' | '争' | '到' | '每' | '第'
+            '（' | '('
+                | '〔'
+                | '［'
+                | '['
+                | '【'
+                | '﹝'
+                | '力'
+                | '争'
+                | '到'
+                | '每'
+                | '第'
+                // Deadlines that leave the year to the plan: `年底前`, `今年`,
+                // `明年`, `本年`, `当年`, `次年`.
+                | '年'
+                | '今'
+                | '明'
+                | '本'
+                | '当'
+                | '次'
         )
 }
 
@@ -506,7 +594,7 @@ fn take_pair(ctx: &Ctx, line: &mut Line, pair: Pair<Rule>, base: usize) {
                 line.doc_numbers.push(d);
             }
         }
-        Rule::dated => line.dated.push(read_dated(ctx, pair, base)),
+        Rule::dated | Rule::yearless => line.dated.push(read_dated(ctx, pair, base)),
         Rule::year_range => {
             let years: Vec<i32> = pair
                 .into_inner()
@@ -534,11 +622,17 @@ fn read_marker(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Marker {
     let s = base + pair.as_span().start();
     let e = base + pair.as_span().end();
     let inner = pair.into_inner().next();
+    let mut before_digit = false;
     let (level, number) = match inner.as_ref().map(|p| p.as_rule()) {
         Some(Rule::chapter_marker) => (Level::Chapter, inner.as_ref().and_then(numeral_in)),
         Some(Rule::section_marker) => (Level::Section, inner.as_ref().and_then(numeral_in)),
         Some(Rule::subitem_marker) => (Level::Subitem, inner.as_ref().and_then(numeral_in)),
         Some(Rule::item_marker) => {
+            before_digit = inner.as_ref().is_some_and(|p| {
+                p.clone()
+                    .into_inner()
+                    .any(|q| q.as_rule() == Rule::item_digit)
+            });
             let digits: String = inner
                 .as_ref()
                 .map(|p| p.as_str())
@@ -553,6 +647,7 @@ fn read_marker(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Marker {
     Marker {
         level,
         number,
+        before_digit,
         raw: ctx.raw(s, e).trim().to_string(),
         start: s,
         end: e,
@@ -616,6 +711,7 @@ fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead>
         owners: Vec::new(),
         explicit_lead: false,
         deadline: None,
+        yearless: None,
         convention: false,
         open_ended: false,
     };
@@ -635,6 +731,7 @@ fn read_labelled_line(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> BracketRead {
         owners: Vec::new(),
         explicit_lead: false,
         deadline: None,
+        yearless: None,
         convention: false,
         open_ended: false,
     };
@@ -673,17 +770,23 @@ fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) 
                 .into_inner()
                 .find(|p| p.as_rule() == Rule::deadline_clause)
             {
-                b.deadline = read_deadline_clause(ctx, dc, base, true);
+                if let Some(read) = read_deadline_clause(ctx, dc, base, true) {
+                    b.take_deadline(read);
+                }
             }
             true
         }
         Rule::deadline_clause => match read_deadline_clause(ctx, clause, base, false) {
-            Some(d) => {
-                b.deadline = Some(d);
-                true
+            Some(read) => {
+                let meaningful = read.meaningful;
+                b.take_deadline(read);
+                meaningful
             }
             None => false,
         },
+        // Words the grammar does not know (`视情况推进`): the rest of the
+        // bracket still counts.
+        Rule::other_clause => false,
         Rule::owner_clause => {
             let pairs: Vec<Pair<Rule>> = clause.into_inner().collect();
             let role_pair = pairs
@@ -746,22 +849,62 @@ fn read_unit_group(
     }
 }
 
+/// A deadline clause of a bracket, as read.
+struct DeadlineRead {
+    deadline: Deadline,
+    /// Left to the plan's year (`年底前`).
+    yearless: Option<DatedRead>,
+    /// Whether it makes the parenthesis a responsibility bracket on its own: a
+    /// period (`（2021—2022年）`) or a goal year (`（到2022年）`) does not.
+    meaningful: bool,
+}
+
+impl BracketRead {
+    fn take_deadline(&mut self, read: DeadlineRead) {
+        self.deadline = Some(read.deadline);
+        self.yearless = read.yearless;
+    }
+}
+
 fn read_deadline_clause(
     ctx: &Ctx,
     clause: Pair<Rule>,
     base: usize,
     labelled: bool,
-) -> Option<Deadline> {
+) -> Option<DeadlineRead> {
     let inner = clause.into_inner().next()?;
     let (s, e) = (base + inner.as_span().start(), base + inner.as_span().end());
+    let plain = |deadline: Deadline| DeadlineRead {
+        deadline,
+        yearless: None,
+        meaningful: true,
+    };
+    let year_end = |year: i32, meaningful: bool| DeadlineRead {
+        deadline: Deadline {
+            kind: DeadlineKind::Dated,
+            date: Date::end_of_month(year, 12),
+            raw: Some(ctx.raw(s, e)),
+            span: Some(ctx.span(s, e)),
+            ..Deadline::default()
+        },
+        yearless: None,
+        meaningful,
+    };
+    let years = |pair: Pair<Rule>| -> Vec<i32> {
+        pair.into_inner()
+            .flatten()
+            .filter(|p| p.as_rule() == Rule::year)
+            .filter_map(|p| p.as_str().parse().ok())
+            .collect()
+    };
     match inner.as_rule() {
-        Rule::ongoing => Some(Deadline {
+        Rule::ongoing => Some(plain(Deadline {
             kind: DeadlineKind::Ongoing,
             raw: Some(ctx.raw(s, e)),
             span: Some(ctx.span(s, e)),
             ..Deadline::default()
-        }),
-        Rule::recurring => Some(read_recurring(ctx, inner, base)),
+        })),
+        Rule::recurring => Some(plain(read_recurring(ctx, inner, base))),
         Rule::dated => {
             let d = read_dated(ctx, inner, base);
             // In a bracket a time limit needs more than a bare year; after a
@@ -769,9 +912,28 @@ fn read_deadline_clause(
             if d.year_only() && !d.done && !labelled {
                 return None;
             }
-            Some(dated_deadline(ctx, &d))
+            Some(plain(dated_deadline(ctx, &d)))
         }
-        other => unreachable!("deadline_clause holds ongoing, recurring or dated, not {other:?}"),
+        Rule::yearless => {
+            let d = read_dated(ctx, inner, base);
+            Some(DeadlineRead {
+                deadline: dated_deadline(ctx, &d),
+                yearless: Some(d),
+                meaningful: true,
+            })
+        }
+        // `2021—2022年`: due by the end of the last year.
+        Rule::year_range_deadline => {
+            let last = years(inner).into_iter().max()?;
+            Some(year_end(last, labelled))
+        }
+        Rule::goal_year => {
+            let year = years(inner).into_iter().next()?;
+            Some(year_end(year, labelled))
+        }
+        other => unreachable!(
+            "deadline_clause holds ongoing, recurring, dated, yearless, a year range or a goal year, not {other:?}"
+        ),
     }
 }
 
@@ -793,11 +955,13 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
     let mut d = DatedRead {
         start: base + pair.as_span().start(),
         end: base + pair.as_span().end(),
+        yearless: pair.as_rule() == Rule::yearless,
         ..DatedRead::default()
     };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::year => d.year = p.as_str().parse().unwrap_or(0),
+            Rule::rel_year => d.year = i32::from(matches!(p.as_str(), "明年" | "次年")),
             Rule::year_mark => d.year_mark = true,
             Rule::month => d.month = p.as_str().parse().ok(),
             Rule::month_mark => {}
@@ -1025,9 +1189,54 @@ impl<'a> Assembler<'a> {
         t.ends_with(['。', '；', ';', '！', '？', '）', ')', '”', '」'])
     }
 
+    /// A task-level item that is a part of the plan's framework (`指导思想`,
+    /// `发展目标`), not a task.
+    fn is_framework(&self, i: usize, m: &Marker) -> bool {
+        let l = &self.lines[i];
+        let title = &self.ctx.text[m.end.min(l.end)..l.end];
+        PlanParser::parse(Rule::framework_title, title).is_ok()
+    }
+
+    /// A marked line that is only a short title closed by a full stop
+    /// (`（二）发展目标。`): its body follows on the next lines.
+    fn is_title_sentence(&self, i: usize, m: &Marker) -> bool {
+        let l = &self.lines[i];
+        let title = self.ctx.text[m.end.min(l.end)..l.end].trim_matches(is_space);
+        let Some(head) = title.strip_suffix('。') else {
+            return false;
+        };
+        !head.is_empty()
+            && head.chars().count() <= 15
+            && !head.contains(['。', '；', ';', '，', ',', '：', ':', '！', '？', '（', '('])
+    }
+
     fn has_sentence_punct(&self, i: usize) -> bool {
         self.text(i)
             .contains(['。', '；', ';', '！', '？', '：', ':'])
+    }
+
+    /// The year a deadline without one (`年底前`, `6月底前`) falls in: the
+    /// plan's own year when it covers one, else the year it was issued in,
+    /// else the first year of its period.
+    fn base_year(&self) -> Option<i32> {
+        let period = self.plan.period.as_ref();
+        period
+            .filter(|p| p.start == p.end)
+            .map(|p| p.start)
+            .or_else(|| self.plan.issued.map(|d| d.year))
+            .or_else(|| period.map(|p| p.start))
+    }
+
+    /// A deadline read from text, placed in the plan's year if it has none.
+    fn deadline_of(&self, d: &DatedRead) -> Deadline {
+        match d.in_year(self.base_year()) {
+            Some(placed) => Deadline {
+                // As written: the year was not lost, it was never there.
+                raw: Some(self.ctx.raw(d.start, d.end)),
+                ..dated_deadline(self.ctx, &placed)
+            },
+            None => dated_deadline(self.ctx, d),
+        }
     }
 
     fn assemble(mut self) -> Plan {
@@ -1119,7 +1328,11 @@ impl<'a> Assembler<'a> {
             }
         }
         for i in first..=last {
-            if let Some(d) = self.lines[i].dated.iter().find(|d| d.year_mark) {
+            if let Some(d) = self.lines[i]
+                .dated
+                .iter()
+                .find(|d| d.year_mark && !d.yearless)
+            {
                 return Some(Period {
                     start: d.year,
                     end: d.year,
@@ -1137,7 +1350,7 @@ impl<'a> Assembler<'a> {
         for i in 0..n {
             let l = &self.lines[i];
             self.plan.references.extend(l.doc_numbers.iter().cloned());
-            for d in &l.dated {
+            for d in l.dated.iter().filter(|d| !d.yearless) {
                 if d.month.is_some() && d.day.is_some() || d.month_day.is_some() {
                     let raw = self.ctx.raw(d.start, d.end);
                     let date_end = if d.before || d.done {
@@ -1273,6 +1486,8 @@ impl<'a> Assembler<'a> {
         let mut i = body_start;
         let mut table_columns: Option<TableColumns> = None;
         let mut bracket_style = 0usize;
+        // Under a framework part (`（二）发展目标`): its text is the chapter's goal.
+        let mut framework = false;
         while i < n {
             let l = &self.lines[i];
             if let Some(h) = table_header.filter(|&h| h == i) {
@@ -1303,17 +1518,26 @@ impl<'a> Assembler<'a> {
                         Role2::Chapter => {
                             self.open_chapter(Some(&m), i, i);
                             current_task = None;
+                            framework = false;
                         }
                         Role2::Section => {
                             self.open_section(&m, i);
                             current_task = None;
+                            framework = self.is_framework(i, &m);
+                        }
+                        Role2::Task if self.is_framework(i, &m) => {
+                            self.open_section(&m, i);
+                            current_task = None;
+                            framework = true;
                         }
                         Role2::Task => {
+                            framework = false;
                             let t = self.start_task(&m, i, &mut first_leads);
                             bracket_style += usize::from(t.bracket.is_some());
                             absorbing = !self.ends_sentence(i)
                                 || self.lines[i].chars - m.raw.chars().count() <= 40
-                                    && !self.has_sentence_punct(i);
+                                    && !self.has_sentence_punct(i)
+                                || self.is_title_sentence(i, &m);
                             current_task = Some(self.push_task(t));
                         }
                         Role2::SubPoint => {
@@ -1352,7 +1576,7 @@ impl<'a> Assembler<'a> {
                             current_task = None;
                         }
                     } else {
-                        self.chapter_text(i);
+                        self.chapter_text(i, framework);
                     }
                 }
             }
@@ -1491,12 +1715,17 @@ impl<'a> Assembler<'a> {
 
     /// A paragraph of a chapter outside its tasks: the chapter's goal when it
     /// sets a target year or quantities before the first task.
-    fn chapter_text(&mut self, i: usize) {
+    /// `framework`: the paragraph stands under a framework part (`发展目标`),
+    /// which is a section of the chapter but does not end its preamble.
+    fn chapter_text(&mut self, i: usize, framework: bool) {
         let Some(c) = self.plan.chapters.len().checked_sub(1) else {
             return;
         };
         let chapter = &self.plan.chapters[c];
-        if chapter.goal.is_some() || !chapter.tasks.is_empty() || !chapter.sections.is_empty() {
+        if chapter.goal.is_some()
+            || !chapter.tasks.is_empty()
+            || (!chapter.sections.is_empty() && !framework)
+        {
             return;
         }
         let l = &self.lines[i];
@@ -1609,7 +1838,7 @@ impl<'a> Assembler<'a> {
                 .iter()
                 .find(|d| d.start >= from && d.is_text_deadline())
             {
-                task.deadline = dated_deadline(self.ctx, d);
+                task.deadline = self.deadline_of(d);
             } else if let Some(r) = l
                 .recurring
                 .iter()
@@ -1644,7 +1873,10 @@ impl<'a> Assembler<'a> {
         // A bracket's time limit overrides one read from running text.
         if let Some(d) = &b.deadline {
             if task.bracket.is_none() || task.deadline.kind == DeadlineKind::None {
-                task.deadline = d.clone();
+                task.deadline = match &b.yearless {
+                    Some(y) => self.deadline_of(y),
+                    None => d.clone(),
+                };
             }
         }
         let raw = self.ctx.raw(b.start, b.end);
@@ -1827,6 +2059,7 @@ impl<'a> Assembler<'a> {
             owners: Vec::new(),
             explicit_lead: false,
             deadline: None,
+            yearless: None,
             convention: false,
             open_ended: false,
         };
@@ -1847,7 +2080,9 @@ impl<'a> Assembler<'a> {
                     p.into_inner()
                         .find(|p| p.as_rule() == Rule::deadline_clause)
                 }) {
-                    b.deadline = read_deadline_clause(self.ctx, dc, s, true);
+                    if let Some(read) = read_deadline_clause(self.ctx, dc, s, true) {
+                        b.take_deadline(read);
+                    }
                 }
             }
         }

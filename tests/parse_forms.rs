@@ -252,3 +252,81 @@ fn html_task_table() {
     assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
     assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2021-12-31"));
 }
+
+/// An annual plan (工作要点) in forms the seeds do not show: deadlines that
+/// leave the year to the plan, brackets with words the grammar does not know,
+/// items whose text starts with a digit, scaled targets, and the framework
+/// parts of 总体要求 at the task level.
+#[test]
+fn annual_plan_forms() {
+    let plan = fixture("annual-plan-forms.txt");
+    let markers: Vec<&str> = plan.tasks.iter().map(|t| t.marker.as_str()).collect();
+    // `（一）指导思想` and `（二）工作目标` are parts of the framework, not tasks;
+    // `1.2022年…` and `2.5G…` are items, not decimals.
+    assert_eq!(markers, ["1.", "2.", "3.", "4.", "5.", "6.", "7.", "8."]);
+    let framework: Vec<&str> = plan.chapters[0]
+        .sections
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(framework, ["指导思想", "工作目标"]);
+    let goal = plan.chapters[0]
+        .goal
+        .as_ref()
+        .expect("the goal under 工作目标");
+    assert_eq!(goal.year, Some(2022));
+    let targets: Vec<(&str, f64, &str)> = goal
+        .targets
+        .iter()
+        .map(|t| (t.raw.as_str(), t.value, t.unit.as_str()))
+        .collect();
+    assert_eq!(
+        targets,
+        [("达到3.5万件", 3.5, "万件"), ("2.5万家", 2.5, "万家")]
+    );
+
+    let t = &plan.tasks;
+    assert_eq!(t[0].text, "2022年实现知识产权快速维权全覆盖。");
+    // `年底前`, `今年底前`: the plan's own year.
+    assert_eq!(t[0].deadline.date, Date::parse_iso("2022-12-31"));
+    assert_eq!(t[0].deadline.raw.as_deref(), Some("年底前"));
+    assert!(!t[0].deadline.damaged);
+    // `A牵头、B参与`: the role word ends the unit name before `、`.
+    assert_eq!(units(&t[1], Role::Lead), ["市知识产权局"]);
+    assert_eq!(units(&t[1], Role::Cooperate), ["市工业和信息化局"]);
+    assert!(t[1].text.starts_with("推进5G"));
+    // A deadline followed by more words keeps its date.
+    assert_eq!(t[2].deadline.date, Date::parse_iso("2022-06-30"));
+    assert_eq!(t[2].targets[0].raw, "不少于50起");
+    // After `责任单位：X，` a time limit is not a unit.
+    assert_eq!(units(&t[3], Role::Responsible), ["市中级人民法院"]);
+    assert_eq!(t[3].deadline.date, Date::parse_iso("2022-12-31"));
+    // A period in the bracket: due by the end of its last year.
+    assert_eq!(t[4].deadline.date, Date::parse_iso("2023-12-31"));
+    assert_eq!(
+        t[4].targets[0].raw,
+        "新增服务网点12个".trim_start_matches("新增服务网点")
+    );
+    // `明年上半年`: the first half of the year after the plan's.
+    assert_eq!(t[5].deadline.date, Date::parse_iso("2023-06-30"));
+    assert_eq!(t[5].targets[0].unit, "场次");
+    // `到2023年` in a bracket is the task's deadline.
+    assert_eq!(t[6].deadline.date, Date::parse_iso("2023-12-31"));
+    assert_eq!(units(&t[6], Role::Cooperate), ["市科技局"]);
+    // Words the grammar does not know do not cost the bracket its units.
+    assert_eq!(units(&t[7], Role::Responsible), ["市市场监管局"]);
+    assert_eq!(t[7].deadline.kind, DeadlineKind::None);
+}
+
+/// A decimal at the start of a line is not an item marker where the
+/// numbering does not expect one.
+#[test]
+fn a_decimal_at_the_start_of_a_line_is_text() {
+    let plan = parse_str(
+        "某区2022年工作方案\n\n一、重点任务\n1.加强执法。（区市场监管局负责；持续推进）\n2.5倍于上年的投入用于执法。\n2.完善制度。（区司法局负责；持续推进）\n",
+    )
+    .unwrap();
+    let markers: Vec<&str> = plan.tasks.iter().map(|t| t.marker.as_str()).collect();
+    assert_eq!(markers, ["1.", "2."]);
+    assert_eq!(plan.tasks[1].text, "完善制度。");
+}
