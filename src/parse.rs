@@ -768,7 +768,7 @@ fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) 
         Rule::labelled_deadline => {
             if let Some(dc) = clause
                 .into_inner()
-                .find(|p| p.as_rule() == Rule::deadline_clause)
+                .find(|p| matches!(p.as_rule(), Rule::deadline_clause | Rule::span_clause))
             {
                 if let Some(read) = read_deadline_clause(ctx, dc, base, true) {
                     b.take_deadline(read);
@@ -776,14 +776,16 @@ fn read_clause(ctx: &Ctx, clause: Pair<Rule>, base: usize, b: &mut BracketRead) 
             }
             true
         }
-        Rule::deadline_clause => match read_deadline_clause(ctx, clause, base, false) {
-            Some(read) => {
-                let meaningful = read.meaningful;
-                b.take_deadline(read);
-                meaningful
+        Rule::deadline_clause | Rule::span_clause => {
+            match read_deadline_clause(ctx, clause, base, false) {
+                Some(read) => {
+                    let meaningful = read.meaningful;
+                    b.take_deadline(read);
+                    meaningful
+                }
+                None => false,
             }
-            None => false,
-        },
+        }
         // Words the grammar does not know (`视情况推进`): the rest of the
         // bracket still counts.
         Rule::other_clause => false,
@@ -923,7 +925,7 @@ fn read_deadline_clause(
             })
         }
         // `2021—2022年`: due by the end of the last year.
-        Rule::year_range_deadline => {
+        Rule::year_range => {
             let last = years(inner).into_iter().max()?;
             Some(year_end(last, labelled))
         }
@@ -1194,7 +1196,11 @@ impl<'a> Assembler<'a> {
     fn is_framework(&self, i: usize, m: &Marker) -> bool {
         let l = &self.lines[i];
         let title = &self.ctx.text[m.end.min(l.end)..l.end];
-        PlanParser::parse(Rule::framework_title, title).is_ok()
+        PlanParser::parse(Rule::framework_probe, title).is_ok_and(|mut pairs| {
+            pairs
+                .next()
+                .is_some_and(|p| p.into_inner().next().is_some())
+        })
     }
 
     /// A marked line that is only a short title closed by a full stop
@@ -2078,7 +2084,7 @@ impl<'a> Assembler<'a> {
             if let Ok(mut pairs) = PlanParser::parse(Rule::cell_deadline, src) {
                 if let Some(dc) = pairs.next().and_then(|p| {
                     p.into_inner()
-                        .find(|p| p.as_rule() == Rule::deadline_clause)
+                        .find(|p| matches!(p.as_rule(), Rule::deadline_clause | Rule::span_clause))
                 }) {
                     if let Some(read) = read_deadline_clause(self.ctx, dc, s, true) {
                         b.take_deadline(read);
