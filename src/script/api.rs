@@ -14,15 +14,17 @@
 //! `days_until`); `option(name, default)` and the unit registry
 //! (`registry_enabled()`, `is_known_unit`, `canonical_unit`, `nearest_unit`).
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, FLOAT, INT};
-use std::sync::{Arc, OnceLock};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, NativeCallContext, FLOAT, INT,
+};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use super::context_of;
 use super::text::{is_cjk, is_han};
 use crate::load::LineIndex;
 use crate::model::{
-    Chapter, Date, DateMention, Deadline, DocNumber, Goal, Owner, Plan, Section, Span, Target,
-    Task, Unit,
+    Chapter, Comparator, Date, DateMention, Deadline, DeadlineKind, DocNumber, Goal, Level, Owner,
+    Plan, Role, Section, Span, Target, Task, Unit,
 };
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -33,6 +35,11 @@ pub struct Doc {
     pub plan: Arc<Plan>,
     pub text: Arc<str>,
     lines: OnceLock<LineIndex>,
+    /// The strings scripts read most, made once per plan and shared by every
+    /// rule: a getter hands out a reference-counted copy instead of
+    /// allocating a new string on each access.
+    owner_units: OnceLock<Vec<Vec<ImmutableString>>>,
+    task_markers: OnceLock<Vec<ImmutableString>>,
 }
 
 impl Doc {
@@ -41,7 +48,33 @@ impl Doc {
             plan,
             text,
             lines: OnceLock::new(),
+            owner_units: OnceLock::new(),
+            task_markers: OnceLock::new(),
         }
+    }
+
+    /// The unit of owner `o` of task `t`.
+    fn owner_unit(&self, t: usize, o: usize) -> ImmutableString {
+        self.owner_units.get_or_init(|| {
+            self.plan
+                .tasks
+                .iter()
+                .map(|t| t.owners.iter().map(|o| o.unit.as_str().into()).collect())
+                .collect()
+        })[t][o]
+            .clone()
+    }
+
+    /// The marker of task `t` (`12.`).
+    fn task_marker(&self, t: usize) -> ImmutableString {
+        self.task_markers.get_or_init(|| {
+            self.plan
+                .tasks
+                .iter()
+                .map(|t| t.marker.as_str().into())
+                .collect()
+        })[t]
+            .clone()
     }
 
     /// A span of `start..end` with its line and column, if it lies on
@@ -464,6 +497,60 @@ impl IntoIterator for List {
 // ---------------------------------------------------------------------------
 // Conversions
 
+/// The names of a model enum (`lead`, `dated`…) as shared script strings,
+/// made once per process: `o.role == "lead"` then allocates nothing.
+macro_rules! enum_strings {
+    ($name:ident, $ty:ty, [$($v:expr),+]) => {
+        fn $name(x: $ty) -> ImmutableString {
+            static ALL: LazyLock<Vec<($ty, ImmutableString)>> =
+                LazyLock::new(|| vec![$(($v, $v.as_str().into())),+]);
+            ALL.iter()
+                .find(|(v, _)| *v == x)
+                .map_or_else(|| x.as_str().into(), |(_, s)| s.clone())
+        }
+    };
+}
+
+enum_strings!(
+    role_str,
+    Role,
+    [Role::Lead, Role::Responsible, Role::Cooperate]
+);
+enum_strings!(
+    level_str,
+    Level,
+    [
+        Level::Chapter,
+        Level::Section,
+        Level::Item,
+        Level::Subitem,
+        Level::Row
+    ]
+);
+enum_strings!(
+    kind_str,
+    DeadlineKind,
+    [
+        DeadlineKind::Dated,
+        DeadlineKind::Ongoing,
+        DeadlineKind::Recurring,
+        DeadlineKind::None
+    ]
+);
+enum_strings!(
+    comparator_str,
+    Comparator,
+    [
+        Comparator::Ge,
+        Comparator::Gt,
+        Comparator::Le,
+        Comparator::Lt,
+        Comparator::Eq,
+        Comparator::Approx,
+        Comparator::Range
+    ]
+);
+
 fn opt<T: Into<Dynamic>>(v: Option<T>) -> Dynamic {
     v.map_or(Dynamic::UNIT, Into::into)
 }
@@ -662,8 +749,8 @@ fn register_structure(engine: &mut Engine) {
     engine
         .register_get("index", |h: &mut TaskRef| h.t as INT)
         .register_get("number", |h: &mut TaskRef| INT::from(h.get().number))
-        .register_get("marker", |h: &mut TaskRef| h.get().marker.clone())
-        .register_get("level", |h: &mut TaskRef| h.get().level.as_str())
+        .register_get("marker", |h: &mut TaskRef| h.doc.task_marker(h.t))
+        .register_get("level", |h: &mut TaskRef| level_str(h.get().level))
         .register_get("path", |h: &mut TaskRef| -> Array {
             h.get().path.iter().map(|p| p.as_str().into()).collect()
         })
@@ -765,8 +852,8 @@ fn register_structure(engine: &mut Engine) {
 fn register_owners(engine: &mut Engine) {
     common!(engine, OwnerRef, "Owner", |h| h.get().unit.clone());
     engine
-        .register_get("unit", |h: &mut OwnerRef| h.get().unit.clone())
-        .register_get("role", |h: &mut OwnerRef| h.get().role.as_str())
+        .register_get("unit", |h: &mut OwnerRef| h.doc.owner_unit(h.t, h.o))
+        .register_get("role", |h: &mut OwnerRef| role_str(h.get().role))
         .register_get("wording", |h: &mut OwnerRef| h.get().wording.clone())
         .register_get("index", |h: &mut OwnerRef| h.o as INT)
         .register_get("task", |h: &mut OwnerRef| TaskRef {
@@ -792,7 +879,7 @@ fn register_values(engine: &mut Engine) {
         .clone()
         .unwrap_or_else(|| h.get().kind.as_str().to_owned()));
     engine
-        .register_get("kind", |h: &mut DeadlineRef| h.get().kind.as_str())
+        .register_get("kind", |h: &mut DeadlineRef| kind_str(h.get().kind))
         .register_get("date", |h: &mut DeadlineRef| opt_date(h.get().date))
         .register_get("raw", |h: &mut DeadlineRef| opt_str(&h.get().raw))
         .register_get("damaged", |h: &mut DeadlineRef| h.get().damaged)
@@ -822,7 +909,7 @@ fn register_values(engine: &mut Engine) {
             h.get().map_or_else(String::new, |t| t.unit.clone())
         })
         .register_get("comparator", |h: &mut TargetRef| {
-            h.get().map_or("eq", |t| t.comparator.as_str())
+            comparator_str(h.get().map_or(Comparator::Eq, |t| t.comparator))
         })
         .register_get("baseline", |h: &mut TargetRef| {
             opt(h.get().and_then(|t| t.baseline.clone()))
