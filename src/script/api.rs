@@ -9,7 +9,7 @@
 //! Besides the model, scripts get a few helpers that are too slow to write in
 //! Rhai over every character of a plan: `source(x)`, `text_before(x, n)`,
 //! `text_after(x, n)`, `find_all(x, needle)`, `find_any(x, chars)`,
-//! `find_in_chinese(x, chars)`,
+//! `find_in_chinese(x, chars)`, `group_by_line(xs)`, `splice(spans, map)`,
 //! `is_han(s)`, `is_cjk(s)`, `has_han(s)`, `has_cjk(s)`; dates (`date(y, m, d)`, comparisons,
 //! `days_until`); `option(name, default)` and the unit registry
 //! (`registry_enabled()`, `is_known_unit`, `canonical_unit`, `nearest_unit`).
@@ -1229,6 +1229,63 @@ fn register_helpers(engine: &mut Engine) {
                     doc: sc.doc.clone(),
                     span: at.span,
                 }))
+            },
+        )
+        .register_fn(
+            "group_by_line",
+            |ctx: NativeCallContext, items: Array| -> RhaiResult<Array> {
+                let mut groups = Array::new();
+                let mut group = Array::new();
+                let mut line = None;
+                for item in items {
+                    let (_, at) = place(&ctx, &item)?;
+                    if line.is_some_and(|l| l != at.span.line) {
+                        groups.push(std::mem::take(&mut group).into());
+                    }
+                    line = Some(at.span.line);
+                    group.push(item);
+                }
+                if !group.is_empty() {
+                    groups.push(group.into());
+                }
+                Ok(groups)
+            },
+        )
+        .register_fn(
+            "splice",
+            |ctx: NativeCallContext, spans: Array, map: rhai::Map| -> RhaiResult<String> {
+                let max = ctx.engine().max_string_size();
+                let mut out = String::new();
+                let mut at: Option<usize> = None;
+                for x in &spans {
+                    let (doc, l) = place(&ctx, x)?;
+                    if let Some(at) = at {
+                        let between = (at <= l.span.start)
+                            .then(|| doc.text.get(at..l.span.start))
+                            .flatten()
+                            .ok_or("splice needs spans in order that do not overlap")?;
+                        out.push_str(between);
+                    }
+                    let text = doc.slice(l.span);
+                    match map.get(text) {
+                        None => out.push_str(text),
+                        Some(r) => match r.read_lock::<ImmutableString>() {
+                            Some(r) => out.push_str(&r),
+                            None => {
+                                return Err(format!(
+                                    "splice: the replacement of `{text}` must be a string, not {}",
+                                    r.type_name()
+                                )
+                                .into())
+                            }
+                        },
+                    }
+                    if max > 0 && out.len() > max {
+                        return Err("splice: the text grew past the string size limit".into());
+                    }
+                    at = Some(l.span.end);
+                }
+                Ok(out)
             },
         )
         .register_fn("is_han", |s: &str| !s.is_empty() && s.chars().all(is_han))
