@@ -9,7 +9,8 @@
 //! Besides the model, scripts get a few helpers that are too slow to write in
 //! Rhai over every character of a plan: `source(x)`, `text_before(x, n)`,
 //! `text_after(x, n)`, `find_all(x, needle)`, `find_any(x, chars)`,
-//! `find_in_chinese(x, chars)`, `group_by_line(xs)`, `splice(spans, map)`,
+//! `find_in_chinese(x, chars)`, `group_by_line(xs)`, `chunk_by(values, keys)`,
+//! `splice(spans, map)`,
 //! `is_han(s)`, `is_cjk(s)`, `has_han(s)`, `has_cjk(s)`; dates (`date(y, m, d)`, comparisons,
 //! `days_until`); `option(name, default)` and the unit registry
 //! (`registry_enabled()`, `is_known_unit`, `canonical_unit`, `nearest_unit`).
@@ -1121,6 +1122,26 @@ fn register_helpers(engine: &mut Engine) {
         Ok((sc.doc.clone(), located))
     }
 
+    /// Whether two keys are equal as the script's `==` sees them.
+    fn same_key(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> RhaiResult<bool> {
+        if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
+            return Ok(a == b);
+        }
+        if let (Some(a), Some(b)) = (
+            a.read_lock::<ImmutableString>(),
+            b.read_lock::<ImmutableString>(),
+        ) {
+            return Ok(*a == *b);
+        }
+        if a.type_name() != b.type_name() {
+            return Ok(false);
+        }
+        if a.is_unit() {
+            return Ok(true);
+        }
+        ctx.call_native_fn::<bool>("==", (a.clone(), b.clone()))
+    }
+
     fn count(n: INT) -> RhaiResult<usize> {
         usize::try_from(n).map_err(|_| "a character count must not be negative".into())
     }
@@ -1249,6 +1270,31 @@ fn register_helpers(engine: &mut Engine) {
                     groups.push(group.into());
                 }
                 Ok(groups)
+            },
+        )
+        .register_fn(
+            "chunk_by",
+            |ctx: NativeCallContext, values: Array, keys: Array| -> RhaiResult<Array> {
+                if values.len() != keys.len() {
+                    return Err(format!(
+                        "chunk_by needs as many keys ({}) as values ({})",
+                        keys.len(),
+                        values.len()
+                    )
+                    .into());
+                }
+                let mut chunks = Array::new();
+                let mut chunk = Array::new();
+                for (i, value) in values.into_iter().enumerate() {
+                    if i > 0 && !same_key(&ctx, &keys[i - 1], &keys[i])? {
+                        chunks.push(std::mem::take(&mut chunk).into());
+                    }
+                    chunk.push(value);
+                }
+                if !chunk.is_empty() {
+                    chunks.push(chunk.into());
+                }
+                Ok(chunks)
             },
         )
         .register_fn(
