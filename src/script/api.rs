@@ -1412,11 +1412,28 @@ fn find_in_chinese(text: &str, start: usize, end: usize, chars: &str) -> Vec<(us
     };
     let before = |i: usize| text[..i].chars().next_back().is_some_and(is_cjk);
     let after = |i: usize| text[i..].chars().next().is_some_and(is_cjk);
-    let hits: Vec<(usize, char)> = slice
-        .char_indices()
-        .filter(|&(_, c)| chars.contains(c))
-        .map(|(i, c)| (start + i, c))
-        .collect();
+    let hits: Vec<(usize, char)> = if chars.is_ascii() {
+        // ASCII marks (the usual case) are found byte by byte: an ASCII byte
+        // is never part of a multi-byte character, and a table lookup per
+        // byte is several times cheaper than decoding every character and
+        // searching `chars` for it.
+        let mut wanted = [false; 128];
+        for b in chars.bytes() {
+            wanted[usize::from(b)] = true;
+        }
+        slice
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b < 128 && wanted[usize::from(b)])
+            .map(|(i, b)| (start + i, char::from(b)))
+            .collect()
+    } else {
+        slice
+            .char_indices()
+            .filter(|&(_, c)| chars.contains(c))
+            .map(|(i, c)| (start + i, c))
+            .collect()
+    };
     let mut flagged = vec![false; hits.len()];
     let mut open: Vec<usize> = Vec::new();
     for (k, &(i, c)) in hits.iter().enumerate() {
