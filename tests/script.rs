@@ -308,6 +308,7 @@ let marks = find_in_chinese(plan.tasks[0], "(),;:");
 let lines = group_by_line(marks);
 report(plan, `${lines.len()} ${lines[0].len()}`);
 report(plan, splice(lines[0], #{ "(": "（", ")": "）", ";": "；" }));
+report(plan, distinct_chars(source(lines[0]) + source([]) + ",("));
 let all = find_in_chinese(plan.tasks[0], ",") + find_in_chinese(plan.tasks[1], ",");
 report(plan, `${group_by_line(all).len()} ${group_by_line([]).len()}`);
 report(plan, `${chunk_by([1, 2, 3, 4, 5], ["a", "a", "b", "a", "a"])}`);
@@ -318,6 +319,7 @@ report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
     assert_eq!(
         got,
         [
+            ",(;)",
             ",加大力度（市司法局负责；持续推进）",
             "1 4",
             "2 0",

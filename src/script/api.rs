@@ -7,7 +7,8 @@
 //! Optional values that are missing read as `()`.
 //!
 //! Besides the model, scripts get a few helpers that are too slow to write in
-//! Rhai over every character of a plan: `source(x)`, `text_before(x, n)`,
+//! Rhai over every character of a plan: `source(x)` (of an array: the texts
+//! of its elements, joined), `distinct_chars(s)`, `text_before(x, n)`,
 //! `text_after(x, n)`, `find_all(x, needle)`, `find_any(x, chars)`,
 //! `find_in_chinese(x, chars)`, `group_by_line(xs)`, `chunk_by(values, keys)`,
 //! `splice(spans, map)`,
@@ -1154,6 +1155,30 @@ fn register_helpers(engine: &mut Engine) {
                 Ok(doc.slice(at.span).to_owned())
             },
         )
+        .register_fn(
+            "source",
+            |ctx: NativeCallContext, xs: Array| -> RhaiResult<String> {
+                let max = ctx.engine().max_string_size();
+                let mut out = String::new();
+                for x in &xs {
+                    let (doc, at) = place(&ctx, x)?;
+                    out.push_str(doc.slice(at.span));
+                    if max > 0 && out.len() > max {
+                        return Err("source: the text grew past the string size limit".into());
+                    }
+                }
+                Ok(out)
+            },
+        )
+        .register_fn("distinct_chars", |s: &str| -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                if !out.contains(c) {
+                    out.push(c);
+                }
+            }
+            out
+        })
         .register_fn(
             "text_before",
             |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
