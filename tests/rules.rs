@@ -37,6 +37,23 @@ fn one_rule(id: &str, body: &str) -> RuleSet {
 }
 
 #[test]
+fn bundled_rules_compile_when_they_run() {
+    // A bundled rule is compiled when it first runs (a broken one panics
+    // there); running every one over a plan compiles them all.
+    let set = RuleSet::bundled();
+    let out = run(&set, PLAN, &Settings::default());
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    // Selecting one compiles only that one, and it still runs.
+    let settings = Settings {
+        select: vec!["owner-duplicate".to_owned()],
+        ..Settings::default()
+    };
+    assert!(run(&RuleSet::bundled(), PLAN, &settings)
+        .failures
+        .is_empty());
+}
+
+#[test]
 fn bundled_rules_pass_their_fixtures() {
     let report = fixtures::run_dir(&root().join("rules"));
     assert_eq!(report.failed(), 0, "\n{}", report.render());

@@ -286,3 +286,56 @@ fn top_level_return_ends_a_rule_quietly() {
     assert!(out.failures.is_empty(), "{:?}", out.failures);
     assert!(out.findings.is_empty());
 }
+
+/// Runs one rule body over a plan; returns the messages, or the failure.
+fn messages(text: &str, body: &str) -> Result<Vec<String>, String> {
+    let mut set = RuleSet::empty();
+    set.add_source("h.rhai", &rule("h", body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = planlint::parse::parse_str(text).unwrap();
+    let out = set.run(Arc::new(plan), Arc::from(text), &Settings::default());
+    match out.failures.first() {
+        Some(f) => Err(f.to_string()),
+        None => Ok(out.findings.into_iter().map(|f| f.message).collect()),
+    }
+}
+
+#[test]
+fn group_by_line_splice_and_chunk_by() {
+    let text = "2021年某市工作要点\n\n一、加强保护\n\n1.开展执法,加大力度(市司法局负责;持续推进)\n\n2.加强宣传,扩大影响。\n";
+    let body = r#"
+let marks = find_in_chinese(plan.tasks[0], "(),;:");
+let lines = group_by_line(marks);
+report(plan, `${lines.len()} ${lines[0].len()}`);
+report(plan, splice(lines[0], #{ "(": "（", ")": "）", ";": "；" }));
+report(plan, distinct_chars(source(lines[0]) + source([]) + ",("));
+let all = find_in_chinese(plan.tasks[0], ",") + find_in_chinese(plan.tasks[1], ",");
+report(plan, `${group_by_line(all).len()} ${group_by_line([]).len()}`);
+report(plan, `${chunk_by([1, 2, 3, 4, 5], ["a", "a", "b", "a", "a"])}`);
+report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
+"#;
+    let mut got = messages(text, body).unwrap();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ",(;)",
+            ",加大力度（市司法局负责；持续推进）",
+            "1 4",
+            "2 0",
+            "[[1, 2], [3], [4, 5]]",
+            "[[1], [2, 3]] []",
+        ]
+    );
+    // Spans out of order, keys not as many as values, a replacement that is
+    // not a string: errors in the rule, not wrong text.
+    let marks = "let m = find_in_chinese(plan.tasks[0], \"(),;:\");\n";
+    for (body, says) in [
+        ("splice([m[1], m[0]], #{});", "in order"),
+        ("chunk_by([1, 2], [1]);", "as many keys"),
+        ("splice(m, #{ \"(\": 1 });", "must be a string"),
+    ] {
+        let err = messages(text, &format!("{marks}{body}")).unwrap_err();
+        assert!(err.contains(says), "{err}");
+    }
+}

@@ -29,10 +29,20 @@ use unicode_width::UnicodeWidthChar;
 const CUT: &str = "...";
 /// How wide a tab is drawn (miette's default).
 const TAB_WIDTH: usize = 4;
+/// The widest indent miette puts before a message or help line (`  help: `).
+const HELP_INDENT: usize = 8;
 
 /// The miette printer.
 pub struct Human {
     handler: GraphicalReportHandler,
+    /// The same handler without line wrapping, for diagnostics whose message
+    /// and help fit the width as they are: wrapping would not change them,
+    /// and deciding so (textwrap and its line breaking) cost as much as
+    /// drawing the rest of the report.
+    unwrapped: GraphicalReportHandler,
+    /// Columns the message and help may take: the width less miette's margin
+    /// and the widest indent (`  help: `).
+    text_width: usize,
     /// Display columns a source line may take before it is cut.
     budget: usize,
 }
@@ -50,16 +60,43 @@ impl Human {
             .with_context_lines(0)
             .with_links(false)
             .with_urls(false);
+        let unwrapped = handler.clone().with_wrap_lines(false);
         // Gutter: line number (up to 5 digits), ` │ `, and a little air.
         let budget = width.saturating_sub(10).max(40);
-        Human { handler, budget }
+        Human {
+            handler,
+            unwrapped,
+            text_width: width.saturating_sub(2 + HELP_INDENT),
+            budget,
+        }
+    }
+
+    /// Whether miette's wrapping would leave the message and the help as
+    /// they are: every line fits, with nothing for textwrap to trim.
+    fn fits(&self, diagnostic: &dyn Diagnostic) -> bool {
+        let fits = |text: &str| {
+            !text.is_empty()
+                && text.split('\n').all(|line| {
+                    !line.is_empty()
+                        && line.trim() == line
+                        && !line.chars().any(char::is_control)
+                        && line.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>()
+                            <= self.text_width
+                })
+        };
+        fits(&diagnostic.to_string()) && diagnostic.help().is_none_or(|h| fits(&h.to_string()))
     }
 
     fn draw(&self, diagnostic: &dyn Diagnostic, out: &mut Vec<u8>) {
         let mut s = String::new();
+        let handler = if self.fits(diagnostic) {
+            &self.unwrapped
+        } else {
+            &self.handler
+        };
         // Rendering into a String cannot fail but through a bug of our
         // SourceCode; fall back to the plain message rather than lose it.
-        if self.handler.render_report(&mut s, diagnostic).is_err() {
+        if handler.render_report(&mut s, diagnostic).is_err() {
             s = format!("{diagnostic}\n");
         }
         out.extend_from_slice(s.as_bytes());

@@ -7,22 +7,26 @@
 //! Optional values that are missing read as `()`.
 //!
 //! Besides the model, scripts get a few helpers that are too slow to write in
-//! Rhai over every character of a plan: `source(x)`, `text_before(x, n)`,
+//! Rhai over every character of a plan: `source(x)` (of an array: the texts
+//! of its elements, joined), `distinct_chars(s)`, `text_before(x, n)`,
 //! `text_after(x, n)`, `find_all(x, needle)`, `find_any(x, chars)`,
-//! `find_in_chinese(x, chars)`,
+//! `find_in_chinese(x, chars)`, `group_by_line(xs)`, `chunk_by(values, keys)`,
+//! `splice(spans, map)`,
 //! `is_han(s)`, `is_cjk(s)`, `has_han(s)`, `has_cjk(s)`; dates (`date(y, m, d)`, comparisons,
 //! `days_until`); `option(name, default)` and the unit registry
 //! (`registry_enabled()`, `is_known_unit`, `canonical_unit`, `nearest_unit`).
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, FLOAT, INT};
-use std::sync::{Arc, OnceLock};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, NativeCallContext, FLOAT, INT,
+};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use super::context_of;
 use super::text::{is_cjk, is_han};
 use crate::load::LineIndex;
 use crate::model::{
-    Chapter, Date, DateMention, Deadline, DocNumber, Goal, Owner, Plan, Section, Span, Target,
-    Task, Unit,
+    Chapter, Comparator, Date, DateMention, Deadline, DeadlineKind, DocNumber, Goal, Level, Owner,
+    Plan, Role, Section, Span, Target, Task, Unit,
 };
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -33,6 +37,11 @@ pub struct Doc {
     pub plan: Arc<Plan>,
     pub text: Arc<str>,
     lines: OnceLock<LineIndex>,
+    /// The strings scripts read most, made once per plan and shared by every
+    /// rule: a getter hands out a reference-counted copy instead of
+    /// allocating a new string on each access.
+    owner_units: OnceLock<Vec<Vec<ImmutableString>>>,
+    task_markers: OnceLock<Vec<ImmutableString>>,
 }
 
 impl Doc {
@@ -41,7 +50,33 @@ impl Doc {
             plan,
             text,
             lines: OnceLock::new(),
+            owner_units: OnceLock::new(),
+            task_markers: OnceLock::new(),
         }
+    }
+
+    /// The unit of owner `o` of task `t`.
+    fn owner_unit(&self, t: usize, o: usize) -> ImmutableString {
+        self.owner_units.get_or_init(|| {
+            self.plan
+                .tasks
+                .iter()
+                .map(|t| t.owners.iter().map(|o| o.unit.as_str().into()).collect())
+                .collect()
+        })[t][o]
+            .clone()
+    }
+
+    /// The marker of task `t` (`12.`).
+    fn task_marker(&self, t: usize) -> ImmutableString {
+        self.task_markers.get_or_init(|| {
+            self.plan
+                .tasks
+                .iter()
+                .map(|t| t.marker.as_str().into())
+                .collect()
+        })[t]
+            .clone()
     }
 
     /// A span of `start..end` with its line and column, if it lies on
@@ -464,6 +499,60 @@ impl IntoIterator for List {
 // ---------------------------------------------------------------------------
 // Conversions
 
+/// The names of a model enum (`lead`, `dated`…) as shared script strings,
+/// made once per process: `o.role == "lead"` then allocates nothing.
+macro_rules! enum_strings {
+    ($name:ident, $ty:ty, [$($v:expr),+]) => {
+        fn $name(x: $ty) -> ImmutableString {
+            static ALL: LazyLock<Vec<($ty, ImmutableString)>> =
+                LazyLock::new(|| vec![$(($v, $v.as_str().into())),+]);
+            ALL.iter()
+                .find(|(v, _)| *v == x)
+                .map_or_else(|| x.as_str().into(), |(_, s)| s.clone())
+        }
+    };
+}
+
+enum_strings!(
+    role_str,
+    Role,
+    [Role::Lead, Role::Responsible, Role::Cooperate]
+);
+enum_strings!(
+    level_str,
+    Level,
+    [
+        Level::Chapter,
+        Level::Section,
+        Level::Item,
+        Level::Subitem,
+        Level::Row
+    ]
+);
+enum_strings!(
+    kind_str,
+    DeadlineKind,
+    [
+        DeadlineKind::Dated,
+        DeadlineKind::Ongoing,
+        DeadlineKind::Recurring,
+        DeadlineKind::None
+    ]
+);
+enum_strings!(
+    comparator_str,
+    Comparator,
+    [
+        Comparator::Ge,
+        Comparator::Gt,
+        Comparator::Le,
+        Comparator::Lt,
+        Comparator::Eq,
+        Comparator::Approx,
+        Comparator::Range
+    ]
+);
+
 fn opt<T: Into<Dynamic>>(v: Option<T>) -> Dynamic {
     v.map_or(Dynamic::UNIT, Into::into)
 }
@@ -662,8 +751,8 @@ fn register_structure(engine: &mut Engine) {
     engine
         .register_get("index", |h: &mut TaskRef| h.t as INT)
         .register_get("number", |h: &mut TaskRef| INT::from(h.get().number))
-        .register_get("marker", |h: &mut TaskRef| h.get().marker.clone())
-        .register_get("level", |h: &mut TaskRef| h.get().level.as_str())
+        .register_get("marker", |h: &mut TaskRef| h.doc.task_marker(h.t))
+        .register_get("level", |h: &mut TaskRef| level_str(h.get().level))
         .register_get("path", |h: &mut TaskRef| -> Array {
             h.get().path.iter().map(|p| p.as_str().into()).collect()
         })
@@ -765,8 +854,8 @@ fn register_structure(engine: &mut Engine) {
 fn register_owners(engine: &mut Engine) {
     common!(engine, OwnerRef, "Owner", |h| h.get().unit.clone());
     engine
-        .register_get("unit", |h: &mut OwnerRef| h.get().unit.clone())
-        .register_get("role", |h: &mut OwnerRef| h.get().role.as_str())
+        .register_get("unit", |h: &mut OwnerRef| h.doc.owner_unit(h.t, h.o))
+        .register_get("role", |h: &mut OwnerRef| role_str(h.get().role))
         .register_get("wording", |h: &mut OwnerRef| h.get().wording.clone())
         .register_get("index", |h: &mut OwnerRef| h.o as INT)
         .register_get("task", |h: &mut OwnerRef| TaskRef {
@@ -792,7 +881,7 @@ fn register_values(engine: &mut Engine) {
         .clone()
         .unwrap_or_else(|| h.get().kind.as_str().to_owned()));
     engine
-        .register_get("kind", |h: &mut DeadlineRef| h.get().kind.as_str())
+        .register_get("kind", |h: &mut DeadlineRef| kind_str(h.get().kind))
         .register_get("date", |h: &mut DeadlineRef| opt_date(h.get().date))
         .register_get("raw", |h: &mut DeadlineRef| opt_str(&h.get().raw))
         .register_get("damaged", |h: &mut DeadlineRef| h.get().damaged)
@@ -822,7 +911,7 @@ fn register_values(engine: &mut Engine) {
             h.get().map_or_else(String::new, |t| t.unit.clone())
         })
         .register_get("comparator", |h: &mut TargetRef| {
-            h.get().map_or("eq", |t| t.comparator.as_str())
+            comparator_str(h.get().map_or(Comparator::Eq, |t| t.comparator))
         })
         .register_get("baseline", |h: &mut TargetRef| {
             opt(h.get().and_then(|t| t.baseline.clone()))
@@ -1034,6 +1123,26 @@ fn register_helpers(engine: &mut Engine) {
         Ok((sc.doc.clone(), located))
     }
 
+    /// Whether two keys are equal as the script's `==` sees them.
+    fn same_key(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> RhaiResult<bool> {
+        if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
+            return Ok(a == b);
+        }
+        if let (Some(a), Some(b)) = (
+            a.read_lock::<ImmutableString>(),
+            b.read_lock::<ImmutableString>(),
+        ) {
+            return Ok(*a == *b);
+        }
+        if a.type_name() != b.type_name() {
+            return Ok(false);
+        }
+        if a.is_unit() {
+            return Ok(true);
+        }
+        ctx.call_native_fn::<bool>("==", (a.clone(), b.clone()))
+    }
+
     fn count(n: INT) -> RhaiResult<usize> {
         usize::try_from(n).map_err(|_| "a character count must not be negative".into())
     }
@@ -1046,6 +1155,30 @@ fn register_helpers(engine: &mut Engine) {
                 Ok(doc.slice(at.span).to_owned())
             },
         )
+        .register_fn(
+            "source",
+            |ctx: NativeCallContext, xs: Array| -> RhaiResult<String> {
+                let max = ctx.engine().max_string_size();
+                let mut out = String::new();
+                for x in &xs {
+                    let (doc, at) = place(&ctx, x)?;
+                    out.push_str(doc.slice(at.span));
+                    if max > 0 && out.len() > max {
+                        return Err("source: the text grew past the string size limit".into());
+                    }
+                }
+                Ok(out)
+            },
+        )
+        .register_fn("distinct_chars", |s: &str| -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                if !out.contains(c) {
+                    out.push(c);
+                }
+            }
+            out
+        })
         .register_fn(
             "text_before",
             |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
@@ -1144,6 +1277,88 @@ fn register_helpers(engine: &mut Engine) {
                 }))
             },
         )
+        .register_fn(
+            "group_by_line",
+            |ctx: NativeCallContext, items: Array| -> RhaiResult<Array> {
+                let mut groups = Array::new();
+                let mut group = Array::new();
+                let mut line = None;
+                for item in items {
+                    let (_, at) = place(&ctx, &item)?;
+                    if line.is_some_and(|l| l != at.span.line) {
+                        groups.push(std::mem::take(&mut group).into());
+                    }
+                    line = Some(at.span.line);
+                    group.push(item);
+                }
+                if !group.is_empty() {
+                    groups.push(group.into());
+                }
+                Ok(groups)
+            },
+        )
+        .register_fn(
+            "chunk_by",
+            |ctx: NativeCallContext, values: Array, keys: Array| -> RhaiResult<Array> {
+                if values.len() != keys.len() {
+                    return Err(format!(
+                        "chunk_by needs as many keys ({}) as values ({})",
+                        keys.len(),
+                        values.len()
+                    )
+                    .into());
+                }
+                let mut chunks = Array::new();
+                let mut chunk = Array::new();
+                for (i, value) in values.into_iter().enumerate() {
+                    if i > 0 && !same_key(&ctx, &keys[i - 1], &keys[i])? {
+                        chunks.push(std::mem::take(&mut chunk).into());
+                    }
+                    chunk.push(value);
+                }
+                if !chunk.is_empty() {
+                    chunks.push(chunk.into());
+                }
+                Ok(chunks)
+            },
+        )
+        .register_fn(
+            "splice",
+            |ctx: NativeCallContext, spans: Array, map: rhai::Map| -> RhaiResult<String> {
+                let max = ctx.engine().max_string_size();
+                let mut out = String::new();
+                let mut at: Option<usize> = None;
+                for x in &spans {
+                    let (doc, l) = place(&ctx, x)?;
+                    if let Some(at) = at {
+                        let between = (at <= l.span.start)
+                            .then(|| doc.text.get(at..l.span.start))
+                            .flatten()
+                            .ok_or("splice needs spans in order that do not overlap")?;
+                        out.push_str(between);
+                    }
+                    let text = doc.slice(l.span);
+                    match map.get(text) {
+                        None => out.push_str(text),
+                        Some(r) => match r.read_lock::<ImmutableString>() {
+                            Some(r) => out.push_str(&r),
+                            None => {
+                                return Err(format!(
+                                    "splice: the replacement of `{text}` must be a string, not {}",
+                                    r.type_name()
+                                )
+                                .into())
+                            }
+                        },
+                    }
+                    if max > 0 && out.len() > max {
+                        return Err("splice: the text grew past the string size limit".into());
+                    }
+                    at = Some(l.span.end);
+                }
+                Ok(out)
+            },
+        )
         .register_fn("is_han", |s: &str| !s.is_empty() && s.chars().all(is_han))
         .register_fn("is_cjk", |s: &str| !s.is_empty() && s.chars().all(is_cjk))
         .register_fn("has_han", |s: &str| s.chars().any(is_han))
@@ -1222,11 +1437,28 @@ fn find_in_chinese(text: &str, start: usize, end: usize, chars: &str) -> Vec<(us
     };
     let before = |i: usize| text[..i].chars().next_back().is_some_and(is_cjk);
     let after = |i: usize| text[i..].chars().next().is_some_and(is_cjk);
-    let hits: Vec<(usize, char)> = slice
-        .char_indices()
-        .filter(|&(_, c)| chars.contains(c))
-        .map(|(i, c)| (start + i, c))
-        .collect();
+    let hits: Vec<(usize, char)> = if chars.is_ascii() {
+        // ASCII marks (the usual case) are found byte by byte: an ASCII byte
+        // is never part of a multi-byte character, and a table lookup per
+        // byte is several times cheaper than decoding every character and
+        // searching `chars` for it.
+        let mut wanted = [false; 128];
+        for b in chars.bytes() {
+            wanted[usize::from(b)] = true;
+        }
+        slice
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b < 128 && wanted[usize::from(b)])
+            .map(|(i, b)| (start + i, char::from(b)))
+            .collect()
+    } else {
+        slice
+            .char_indices()
+            .filter(|&(_, c)| chars.contains(c))
+            .map(|(i, c)| (start + i, c))
+            .collect()
+    };
     let mut flagged = vec![false; hits.len()];
     let mut open: Vec<usize> = Vec::new();
     for (k, &(i, c)) in hits.iter().enumerate() {
