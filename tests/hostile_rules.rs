@@ -261,15 +261,11 @@ fn native_functions_given_extreme_arguments_do_not_panic() {
     }
 }
 
-/// `sequence_breaks` computes `n - prev - 1` and `prev + 1` on the numbers a
-/// rule passes: with numbers near `i64::MAX` this overflows. In a build with
-/// overflow checks (every debug build, so `cargo test`) the native function
-/// panics and takes the whole run down instead of failing the rule; in a
-/// release build it wraps and returns wrong breaks. Fails today; the fix
-/// belongs in `src/script/api.rs` (`sequence_breaks`: checked or saturating
-/// arithmetic, or a runtime error for numbers out of range).
+/// `sequence_breaks` compares and subtracts the numbers a rule passes: with
+/// numbers near `i64::MAX` that overflowed (found by this test): a panic in a
+/// build with overflow checks, wrong breaks in a release build. It now counts
+/// in i128.
 #[test]
-#[ignore = "sequence_breaks overflows on numbers near i64::MAX (src/script/api.rs)"]
 fn sequence_breaks_with_numbers_near_the_integer_limits_does_not_panic() {
     for body in [
         "let x = sequence_breaks([9223372036854775807, 1]);",

@@ -1525,11 +1525,15 @@ fn sequence_breaks(numbers: Array) -> Array {
             continue;
         }
         seen.insert(n, at);
-        if n > prev + 1 {
-            let missing = n - prev - 1;
-            if pending.len() as INT == missing {
+        // i128: numbers come from scripts and may sit at the ends of i64.
+        let (wide_n, wide_prev) = (i128::from(n), i128::from(prev));
+        if wide_n > wide_prev + 1 {
+            let missing = wide_n - wide_prev - 1;
+            if pending.len() as i128 == missing {
                 for (i, &p) in pending.iter().enumerate() {
-                    out.push(brk(p, "unnumbered", prev + 1 + i as INT, prev, None));
+                    // Below `n`, so it fits an INT.
+                    let number = INT::try_from(wide_prev + 1 + i as i128).unwrap_or(n);
+                    out.push(brk(p, "unnumbered", number, prev, None));
                 }
             } else if prev == 0 {
                 out.push(brk(at, "start", n, prev, None));
