@@ -261,15 +261,12 @@ fn a_report_over_the_hostile_folder_still_writes_the_good_plans() {
     assert!(csv.contains("区知识产权局"), "good.docx's rows: {csv}");
 }
 
-/// A named pipe (FIFO) given on the command line: `load` opens it like a
-/// file, and opening a FIFO for reading blocks until something opens it for
-/// writing, so with no writer `planlint check` waits for ever (as `cat`
-/// would). A walk never meets this: it takes regular files only. Fails
-/// today; a fix belongs in `src/load/mod.rs` (`load`: refuse a FIFO, or open
-/// it without blocking), weighing `planlint check <(…)`, which reads a pipe
-/// that has a writer and works now.
+/// A named pipe (FIFO) given on the command line: opening a FIFO for reading
+/// blocks until something opens it for writing, so with no writer
+/// `planlint check` waited for ever (as `cat` would). `load` now opens it
+/// without waiting: with no writer it reads as empty, an error naming it.
+/// A walk never meets this: it takes regular files only.
 #[test]
-#[ignore = "a FIFO without a writer, named on the command line, blocks load() for ever"]
 fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("late.txt"), dir.path().join("late.txt")).unwrap();

@@ -322,7 +322,7 @@ pub fn load(path: &Path) -> Result<Source, LoadError> {
             limit: MAX_FILE_SIZE,
         });
     }
-    let file = std::fs::File::open(path).map_err(|e| LoadError::from_io(path, e))?;
+    let file = open_for_reading(path, &meta).map_err(|e| LoadError::from_io(path, e))?;
     // The size from the metadata is only a hint: a device or a pipe reports 0,
     // and a file may grow while it is read. Reading one byte past the limit
     // tells a file that is too large from one that is exactly at it.
@@ -338,6 +338,37 @@ pub fn load(path: &Path) -> Result<Source, LoadError> {
         });
     }
     load_bytes(path, &bytes)
+}
+
+/// Opens a file to read it whole. A named pipe (FIFO) with nothing writing to
+/// it would block `open` for ever, as it blocks `cat`: it is opened without
+/// waiting and then read as usual, so with no writer it reads as empty (an
+/// error naming it), while a pipe that has one (`planlint check <(…)`) reads
+/// what is written.
+#[cfg(unix)]
+fn open_for_reading(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::os::unix::io::AsRawFd;
+    if !meta.file_type().is_fifo() {
+        return std::fs::File::open(path);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let fd = file.as_raw_fd();
+    // SAFETY: `fd` is the open descriptor `file` owns for the whole call;
+    // F_GETFL/F_SETFL only read and set its status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn open_for_reading(path: &Path, _meta: &std::fs::Metadata) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// Decodes the bytes of a file that has already been read (`path` names it in
