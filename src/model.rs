@@ -60,6 +60,48 @@ impl Date {
         Date::new(year, month, days_in_month(year, month as u8) as u32)
     }
 
+    /// Days since 1970-01-01 (negative before it), for counting between dates.
+    pub fn days_since_epoch(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    fn next_day(self) -> Option<Date> {
+        let (y, m, d) = (self.year, u32::from(self.month), u32::from(self.day));
+        Date::new(y, m, d + 1)
+            .or_else(|| Date::new(y, m + 1, 1))
+            .or_else(|| Date::new(y.checked_add(1)?, 1, 1))
+    }
+
+    /// The day `n` days later; with `working`, Saturdays and Sundays are not
+    /// counted (public holidays are not known here).
+    pub fn plus_days(self, n: u32, working: bool) -> Option<Date> {
+        let mut date = self;
+        let mut left = n;
+        while left > 0 {
+            date = date.next_day()?;
+            // 1970-01-01 was a Thursday: 2 and 3 past it are Saturday and Sunday.
+            let weekend = matches!(date.days_since_epoch().rem_euclid(7), 2 | 3);
+            if !(working && weekend) {
+                left -= 1;
+            }
+        }
+        Some(date)
+    }
+
+    /// The same day `n` months later, or the last day of that month.
+    pub fn plus_months(self, n: u32) -> Option<Date> {
+        let total = u32::from(self.month) - 1 + n;
+        let year = self.year.checked_add(i32::try_from(total / 12).ok()?)?;
+        let month = total % 12 + 1;
+        Date::new(year, month, u32::from(self.day)).or_else(|| Date::end_of_month(year, month))
+    }
+
     /// Parses `YYYY-MM-DD` (also accepts `/` and `.` as separators).
     pub fn parse_iso(s: &str) -> Option<Date> {
         let s = s.trim();

@@ -166,6 +166,9 @@ struct Line {
     year_ranges: Vec<(i32, i32, usize, usize)>,
     goal_years: Vec<(i32, usize, usize)>,
     recurring: Vec<Deadline>,
+    /// `自本意见印发之日起30日内`: the count, whether in working days, whether
+    /// in months, and the byte range.
+    since_issue: Vec<(u32, bool, bool, usize, usize)>,
     targets: Vec<Target>,
     /// Byte ranges of the cells of a table row.
     cells: Vec<(usize, usize)>,
@@ -187,6 +190,7 @@ impl Line {
             year_ranges: Vec::new(),
             goal_years: Vec::new(),
             recurring: Vec::new(),
+            since_issue: Vec::new(),
             targets: Vec::new(),
             cells: Vec::new(),
             chars: 0,
@@ -472,7 +476,10 @@ pub(crate) fn may_start_element(c: char) -> bool {
                 | '每'
                 | '第'
                 // Deadlines that leave the year to the plan: `年底前`, `今年`,
-                // `明年`, `本年`, `当年`, `次年`.
+                // `明年`, `本年`, `当年`, `次年`; or count from its issue:
+                // `自本意见印发之日起30日内`.
+                | '自'
+                | '从'
                 | '年'
                 | '今'
                 | '明'
@@ -613,6 +620,23 @@ fn take_pair(ctx: &Ctx, line: &mut Line, pair: Pair<Rule>, base: usize) {
             }
         }
         Rule::recurring => line.recurring.push(read_recurring(ctx, pair, base)),
+        Rule::since_issue => {
+            let mut count = None;
+            let (mut working, mut months) = (false, false);
+            for p in pair.into_inner() {
+                match p.as_rule() {
+                    Rule::since_count => count = p.as_str().parse().ok(),
+                    Rule::since_unit => {
+                        working = p.as_str().contains("工作日");
+                        months = p.as_str() == "个月";
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(n) = count {
+                line.since_issue.push((n, working, months, s, e));
+            }
+        }
         Rule::target => line.targets.push(read_target(ctx, pair, base)),
         _ => {}
     }
@@ -1851,6 +1875,24 @@ impl<'a> Assembler<'a> {
                 .find(|r| r.span.is_some_and(|s| s.start >= from))
             {
                 task.deadline = r.clone();
+            }
+        }
+        if task.deadline.kind == DeadlineKind::None {
+            if let Some(&(n, working, months, s, e)) = l.since_issue.iter().find(|d| d.3 >= from) {
+                let issued = self.plan.issued;
+                task.deadline = Deadline {
+                    kind: DeadlineKind::Dated,
+                    date: issued.and_then(|d| {
+                        if months {
+                            d.plus_months(n)
+                        } else {
+                            d.plus_days(n, working)
+                        }
+                    }),
+                    raw: Some(self.ctx.raw(s, e)),
+                    span: Some(self.ctx.span(s, e)),
+                    ..Deadline::default()
+                };
             }
         }
         if task.deadline.kind == DeadlineKind::None {

@@ -330,3 +330,26 @@ fn a_decimal_at_the_start_of_a_line_is_text() {
     assert_eq!(markers, ["1.", "2."]);
     assert_eq!(plan.tasks[1].text, "完善制度。");
 }
+
+/// `自本意见印发之日起30日内`: a deadline counted from the issue date.
+#[test]
+fn a_deadline_counted_from_the_issue_date() {
+    let plan = parse_str(
+        "某省人民政府关于加强某项工作的意见\n\n一、重点任务\n（一）制定办法。各市要在本意见印发之日起30日内制定具体实施办法。（各市人民政府负责）\n（二）建立台账。自本意见印发之日起10个工作日内建立工作台账。（省发展改革委负责）\n（三）开展评估。本意见印发后3个月内开展评估。（省统计局负责）\n\n某省人民政府\n2018年11月16日\n",
+    )
+    .unwrap();
+    let dates: Vec<Option<Date>> = plan.tasks.iter().map(|t| t.deadline.date).collect();
+    assert_eq!(
+        dates,
+        [
+            Date::parse_iso("2018-12-16"),
+            // Ten working days from Friday 2018-11-16: weekends are skipped.
+            Date::parse_iso("2018-11-30"),
+            Date::parse_iso("2019-02-16"),
+        ]
+    );
+    assert_eq!(
+        plan.tasks[0].deadline.raw.as_deref(),
+        Some("本意见印发之日起30日内")
+    );
+}

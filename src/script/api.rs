@@ -567,13 +567,7 @@ fn opt_date(v: Option<Date>) -> Dynamic {
 
 /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
 fn days(d: Date) -> i64 {
-    let y = i64::from(d.year) - i64::from(d.month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(d.month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d.day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    d.days_since_epoch()
 }
 
 // ---------------------------------------------------------------------------
