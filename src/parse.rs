@@ -1260,11 +1260,7 @@ impl<'a> Assembler<'a> {
     /// A deadline read from text, placed in the plan's year if it has none.
     fn deadline_of(&self, d: &DatedRead) -> Deadline {
         match d.in_year(self.base_year()) {
-            Some(placed) => Deadline {
-                // As written: the year was not lost, it was never there.
-                raw: Some(self.ctx.raw(d.start, d.end)),
-                ..dated_deadline(self.ctx, &placed)
-            },
+            Some(placed) => dated_deadline(self.ctx, &placed),
             None => dated_deadline(self.ctx, d),
         }
     }
