@@ -5,6 +5,9 @@
 //! [`model`]) → [`check`] (rules over the model) → [`emit`] (diagnostics) and
 //! [`report`] (sheets). Each stage only reads what the previous one produced.
 
+// The parser pest derives without its "std" feature names `::alloc`.
+extern crate alloc;
+
 pub mod check;
 pub mod cli;
 pub mod config;
