@@ -34,12 +34,10 @@ const HELP_INDENT: usize = 8;
 
 /// The miette printer.
 pub struct Human {
+    /// miette's handler, with its line wrapping off: the message and the help
+    /// come wrapped already ([`wrap`]), because miette's wrapping (textwrap's
+    /// line breaking) cost more than drawing the rest of the report.
     handler: GraphicalReportHandler,
-    /// The same handler without line wrapping, for diagnostics whose message
-    /// and help fit the width as they are: wrapping would not change them,
-    /// and deciding so (textwrap and its line breaking) cost as much as
-    /// drawing the rest of the report.
-    unwrapped: GraphicalReportHandler,
     /// Columns the message and help may take: the width less miette's margin
     /// and the widest indent (`  help: `).
     text_width: usize,
@@ -59,44 +57,22 @@ impl Human {
             .with_width(width)
             .with_context_lines(0)
             .with_links(false)
-            .with_urls(false);
-        let unwrapped = handler.clone().with_wrap_lines(false);
+            .with_urls(false)
+            .with_wrap_lines(false);
         // Gutter: line number (up to 5 digits), ` │ `, and a little air.
         let budget = width.saturating_sub(10).max(40);
         Human {
             handler,
-            unwrapped,
             text_width: width.saturating_sub(2 + HELP_INDENT),
             budget,
         }
     }
 
-    /// Whether miette's wrapping would leave the message and the help as
-    /// they are: every line fits, with nothing for textwrap to trim.
-    fn fits(&self, diagnostic: &dyn Diagnostic) -> bool {
-        let fits = |text: &str| {
-            !text.is_empty()
-                && text.split('\n').all(|line| {
-                    !line.is_empty()
-                        && line.trim() == line
-                        && !line.chars().any(char::is_control)
-                        && line.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>()
-                            <= self.text_width
-                })
-        };
-        fits(&diagnostic.to_string()) && diagnostic.help().is_none_or(|h| fits(&h.to_string()))
-    }
-
     fn draw(&self, diagnostic: &dyn Diagnostic, out: &mut Vec<u8>) {
         let mut s = String::new();
-        let handler = if self.fits(diagnostic) {
-            &self.unwrapped
-        } else {
-            &self.handler
-        };
         // Rendering into a String cannot fail but through a bug of our
         // SourceCode; fall back to the plain message rather than lose it.
-        if handler.render_report(&mut s, diagnostic).is_err() {
+        if self.handler.render_report(&mut s, diagnostic).is_err() {
             s = format!("{diagnostic}\n");
         }
         out.extend_from_slice(s.as_bytes());
@@ -106,10 +82,7 @@ impl Human {
     /// Renders one finding (public for the underline tests).
     pub fn finding(&self, path: &str, source: &SourceText, located: &Located) -> String {
         let mut out = Vec::new();
-        self.draw(
-            &FindingReport::new(path, source, located, self.budget),
-            &mut out,
-        );
+        self.draw(&FindingReport::new(path, source, located, self), &mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 }
@@ -118,12 +91,12 @@ impl Printer for Human {
     fn render(&self, report: &FileReport) -> Rendered {
         let mut out = Vec::new();
         for f in &report.failures {
-            self.draw(&FailureReport::new(f, self.budget), &mut out);
+            self.draw(&FailureReport::new(f, self), &mut out);
         }
         if let Some(source) = &report.source {
             for located in &report.findings {
                 self.draw(
-                    &FindingReport::new(&report.path, source, located, self.budget),
+                    &FindingReport::new(&report.path, source, located, self),
                     &mut out,
                 );
             }
@@ -266,11 +239,114 @@ fn underline(start: usize, end: usize) -> SourceSpan {
     (start, end - start).into()
 }
 
+/// `text` with each line broken to at most `width` columns, for miette to
+/// draw as it is (its own wrapping is off). Chinese text breaks between any
+/// two characters, but never before closing punctuation (`，` `。` `）`…) or
+/// after opening punctuation (`（` `“`…); other text breaks at spaces, and a
+/// word wider than the line is cut. Trailing spaces are dropped.
+fn wrap(text: &str, width: usize) -> String {
+    let width = width.max(1);
+    let mut out = String::with_capacity(text.len() + 16);
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        wrap_line(line.trim_end(), width, &mut out);
+    }
+    out
+}
+
+fn wrap_line(line: &str, width: usize, out: &mut String) {
+    if self::width(line) <= width {
+        out.push_str(line);
+        return;
+    }
+    // Start of the line being filled, its columns so far, and the last place
+    // it may be broken at (a byte offset into `line`).
+    let (mut start, mut cols, mut brk) = (0, 0, None);
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        if i < start {
+            // A space skipped at the start of a new line.
+            continue;
+        }
+        if let Some(p) = prev.filter(|_| i > start) {
+            // At a space, the line may end before it (the space is dropped).
+            if c == ' ' || may_break(p, c) {
+                brk = Some(i);
+            }
+        }
+        let w = char_width(c);
+        if cols + w > width && i > start {
+            let at = brk.unwrap_or(i);
+            out.push_str(line[start..at].trim_end());
+            out.push('\n');
+            start = at + (line[at..].len() - line[at..].trim_start_matches(' ').len());
+            brk = None;
+            cols = if start <= i {
+                self::width(&line[start..i])
+            } else {
+                0
+            };
+            if i < start {
+                prev = Some(c);
+                continue;
+            }
+        }
+        cols += w;
+        prev = Some(c);
+    }
+    out.push_str(&line[start.min(line.len())..]);
+}
+
+/// Whether a line may break between `p` and `c`.
+fn may_break(p: char, c: char) -> bool {
+    let closing = matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '）'
+            | '》'
+            | '」'
+            | '』'
+            | '】'
+            | '〕'
+            | '〉'
+            | '”'
+            | '’'
+            | '…'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | ')'
+            | ']'
+            | '}'
+            | '%'
+    );
+    let opening = matches!(
+        p,
+        '（' | '《' | '「' | '『' | '【' | '〔' | '〈' | '“' | '‘' | '(' | '[' | '{'
+    );
+    if c == ' ' || closing || opening {
+        return false;
+    }
+    p == ' ' || char_width(p) == 2 || char_width(c) == 2
+}
+
 fn char_width(c: char) -> usize {
-    if c == '\t' {
-        TAB_WIDTH
-    } else {
-        c.width().unwrap_or(0)
+    match c {
+        '\t' => TAB_WIDTH,
+        ' '..='~' => 1,
+        // The CJK Unified Ideographs block, most of any plan.
+        '\u{4E00}'..='\u{9FFF}' => 2,
+        _ => c.width().unwrap_or(0),
     }
 }
 
@@ -290,6 +366,8 @@ fn severity(s: Severity) -> miette::Severity {
 #[derive(Debug)]
 struct FindingReport<'a> {
     located: &'a Located,
+    /// The message, wrapped.
+    message: String,
     source: NamedSource<Excerpt>,
     label: SourceSpan,
     help: Option<String>,
@@ -300,10 +378,11 @@ impl<'a> FindingReport<'a> {
         path: &str,
         text: &SourceText,
         located: &'a Located,
-        budget: usize,
+        human: &Human,
     ) -> FindingReport<'a> {
         let f = &located.finding;
-        let (excerpt, label) = excerpt(text, located.start.offset, located.end.offset, budget);
+        let (excerpt, label) =
+            excerpt(text, located.start.offset, located.end.offset, human.budget);
         let mut help = f.help.clone().filter(|h| !h.trim().is_empty());
         if let (Some(fix), Some(place)) = (&f.fix, &located.fix) {
             let old = place.original.as_str();
@@ -322,16 +401,17 @@ impl<'a> FindingReport<'a> {
         }
         FindingReport {
             located,
+            message: wrap(&f.message, human.text_width),
             source: NamedSource::new(path, excerpt),
             label,
-            help,
+            help: help.map(|h| wrap(&h, human.text_width)),
         }
     }
 }
 
 impl fmt::Display for FindingReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.located.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -374,7 +454,8 @@ struct FailureReport {
 }
 
 impl FailureReport {
-    fn new(f: &super::Failure, budget: usize) -> FailureReport {
+    fn new(f: &super::Failure, human: &Human) -> FailureReport {
+        let budget = human.budget;
         let mut message = super::failure_line(f);
         let mut help = f.help.clone();
         let source = match &f.site {
@@ -406,9 +487,9 @@ impl FailureReport {
         }
         FailureReport {
             code: f.kind.code(),
-            message,
+            message: wrap(&message, human.text_width),
             source,
-            help,
+            help: help.map(|h| wrap(&h, human.text_width)),
         }
     }
 }
@@ -459,7 +540,7 @@ pub fn help_of(d: &dyn Diagnostic) -> Option<String> {
 pub fn render_failure(f: &super::Failure, color: bool, width: usize) -> String {
     let human = Human::new(color, width);
     let mut out = Vec::new();
-    human.draw(&FailureReport::new(f, human.budget), &mut out);
+    human.draw(&FailureReport::new(f, &human), &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -468,6 +549,38 @@ mod tests {
     use super::*;
     use crate::finding::{Finding, Fix};
     use crate::model::Span;
+
+    #[test]
+    fn wrap_breaks_chinese_between_characters_and_other_text_at_spaces() {
+        let help = "在任务末尾的括号中写明责任单位，如“(市司法局负责;持续推进)”，并核对 planlint.toml 中的 registry 配置";
+        for width in [10, 17, 24, 40, 200] {
+            let wrapped = wrap(help, width);
+            assert_eq!(wrapped.replace(['\n', ' '], ""), help.replace(' ', ""));
+            for line in wrapped.lines() {
+                assert!(width_of(line) <= width, "{line:?} wider than {width}");
+                assert!(
+                    !line.starts_with(['，', '。', '”', ')']),
+                    "{line:?} starts with a closing mark"
+                );
+                assert!(
+                    !line.ends_with(['“', '(']),
+                    "{line:?} ends with an opening mark"
+                );
+                assert_eq!(line.trim_end(), line);
+            }
+        }
+        assert_eq!(wrap(help, 200), help);
+        assert_eq!(
+            wrap("an ASCII sentence of words", 12),
+            "an ASCII\nsentence of\nwords"
+        );
+        assert_eq!(wrap("abcdefghijklmnop", 5), "abcde\nfghij\nklmno\np");
+        assert_eq!(wrap("第一行\n第二行  ", 4), "第一\n行\n第二\n行");
+    }
+
+    fn width_of(s: &str) -> usize {
+        width(s)
+    }
 
     fn report(text: &str, needle: &str, width: usize) -> String {
         let source = SourceText::new(Arc::from(text));

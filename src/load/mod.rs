@@ -449,16 +449,11 @@ fn is_html(path: &Path, bytes: &[u8]) -> bool {
 /// `text` with Word debris and odd spaces blanked, byte for byte the same
 /// length (see the module documentation for the list).
 pub fn normalize(text: &str) -> String {
-    const DEBRIS: &str = "[bookmark: ";
     // A bookmark name is short (`_Toc42160683`); a longer span is not debris.
     const MAX_DEBRIS_LEN: usize = 256;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some((i, c)) = rest.char_indices().find(|&(i, c)| {
-        is_odd_space(c)
-            || (c == '\r' && rest[i + 1..].starts_with('\n'))
-            || (c == '[' && rest[i..].starts_with(DEBRIS))
-    }) {
+    while let Some((i, c)) = next_to_blank(rest) {
         out.push_str(&rest[..i]);
         let blank = if c == '[' {
             let tail = &rest[i..];
@@ -486,6 +481,33 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// Word's bookmark debris, `[bookmark: _GoBack]`.
+const DEBRIS: &str = "[bookmark: ";
+
+/// The first character of `rest` that [`normalize`] may blank: an odd space,
+/// a `\r` before `\n`, or the `[` of `[bookmark: `. Only bytes that can start
+/// one are looked at (a whole plan is scanned a byte at a time, not decoded).
+fn next_to_blank(rest: &str) -> Option<(usize, char)> {
+    let bytes = rest.as_bytes();
+    let mut from = 0;
+    loop {
+        // The first byte of `\r`, `[`, U+00A0, U+2000–U+206F, U+3000 and
+        // U+FEFF: ASCII or lead bytes, so `i` is a character boundary.
+        let i = from
+            + bytes[from..]
+                .iter()
+                .position(|&b| matches!(b, b'\r' | b'[' | 0xC2 | 0xE2 | 0xE3 | 0xEF))?;
+        let c = rest[i..].chars().next()?;
+        if is_odd_space(c)
+            || (c == '\r' && bytes.get(i + 1) == Some(&b'\n'))
+            || (c == '[' && rest[i..].starts_with(DEBRIS))
+        {
+            return Some((i, c));
+        }
+        from = i + c.len_utf8();
+    }
+}
+
 /// Spaces that look like a space (or like nothing) but are not ASCII.
 fn is_odd_space(c: char) -> bool {
     matches!(
@@ -493,4 +515,59 @@ fn is_odd_space(c: char) -> bool {
         '\u{00A0}' | '\u{2000}'
             ..='\u{200B}' | '\u{202F}' | '\u{205F}' | '\u{2060}' | '\u{3000}' | '\u{FEFF}'
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte scan finds what decoding every character finds.
+    #[test]
+    fn next_to_blank_finds_what_a_character_scan_finds() {
+        let by_chars = |rest: &str| {
+            rest.char_indices().find(|&(i, c)| {
+                is_odd_space(c)
+                    || (c == '\r' && rest[i + 1..].starts_with('\n'))
+                    || (c == '[' && rest[i..].starts_with(DEBRIS))
+            })
+        };
+        let pieces = [
+            "任务",
+            "、",
+            "。",
+            "\u{3000}",
+            "\u{00A0}",
+            "\u{00A9}",
+            "\u{2003}",
+            "\u{2060}",
+            "\u{2070}",
+            "\u{FEFF}",
+            "\u{FF08}",
+            "\r",
+            "\r\n",
+            "\n",
+            "[",
+            "[bookmark: _GoBack]",
+            "[bookmark",
+            "a",
+            "é",
+            "€",
+            "𠀀",
+        ];
+        // Every string of up to three pieces, and each suffix of it.
+        let mut checked = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let s = format!("{a}{b}{c}");
+                    for (i, _) in s.char_indices() {
+                        let rest = &s[i..];
+                        assert_eq!(next_to_blank(rest), by_chars(rest), "in {rest:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000);
+    }
 }
