@@ -1268,6 +1268,39 @@ fn a_runaway_rule_is_stopped_and_the_others_still_report() {
 }
 
 #[test]
+fn selecting_a_rule_that_did_not_load_says_why_it_did_not() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path(), "late.txt");
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::copy(
+        fixture("broken-rule/broken.rhai"),
+        dir.path().join("rules/broken.rhai"),
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "check",
+            "late.txt",
+            "--no-config",
+            "--rules",
+            "rules",
+            "--select",
+            "broken",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let why = err
+        .find("rules/broken.rhai:14:5")
+        .expect("the load error is shown");
+    let no_rule = err
+        .find("no rule `broken`")
+        .expect("the selector error is shown");
+    assert!(why < no_rule, "the cause comes first: {err}");
+}
+
+#[test]
 fn a_rule_with_a_syntax_error_is_reported_at_its_place() {
     let dir = tempfile::tempdir().unwrap();
     copy_fixture(dir.path(), "late.txt");

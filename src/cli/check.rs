@@ -481,6 +481,14 @@ fn prepare(args: &CheckArgs, err_color: bool) -> Result<Prepared, u8> {
     // may add rules of their own).
     let all_known: Vec<&str> = all_known.iter().map(String::as_str).collect();
     if let Err(message) = engine::check_cli_selectors(&cli, &all_known) {
+        // The rule named may be one whose file did not load: say why first,
+        // or "no rule" reads as if the file were not found at all.
+        let mut err = io::stderr().lock();
+        for failure in &loader.failures {
+            let text = emit::human::render_failure(failure, err_color, width());
+            let _ = err.write_all(text.as_bytes());
+        }
+        drop(err);
         return Err(fail(&message));
     }
 

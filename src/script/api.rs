@@ -1026,31 +1026,34 @@ fn register_values(engine: &mut Engine) {
 
 fn register_lists(engine: &mut Engine) {
     engine.register_type_with_name::<List>("List");
+    // The methods take the list by value (a handle: cloning it is cheap), not
+    // as `&mut`: rhai takes a `&mut` method called on a property
+    // (`t.owners.is_empty()`) as one that may change it, and tries to write
+    // the list back through a setter; finding none builds and drops two error
+    // values, which cost ten times the call itself.
     engine.register_iterator::<List>();
     engine
-        .register_fn("len", |l: &mut List| l.len() as INT)
+        .register_fn("len", |l: List| l.len() as INT)
         .register_get("len", |l: &mut List| l.len() as INT)
-        .register_fn("is_empty", |l: &mut List| l.is_empty())
+        .register_fn("is_empty", |l: List| l.is_empty())
         .register_indexer_get(|l: &mut List, i: INT| l.index(i))
-        .register_fn("to_array", |l: &mut List| -> Array {
-            l.clone().into_iter().collect()
-        })
-        .register_fn("first", |l: &mut List| {
+        .register_fn("to_array", |l: List| -> Array { l.into_iter().collect() })
+        .register_fn("first", |l: List| {
             if l.is_empty() {
                 Dynamic::UNIT
             } else {
                 l.item(0)
             }
         })
-        .register_fn("last", |l: &mut List| match l.len() {
+        .register_fn("last", |l: List| match l.len() {
             0 => Dynamic::UNIT,
             n => l.item(n - 1),
         })
         .register_fn(
             "filter",
-            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
+            |ctx: NativeCallContext, l: List, f: FnPtr| -> RhaiResult<Array> {
                 let mut out = Array::new();
-                for item in l.clone() {
+                for item in l {
                     if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
                         out.push(item);
                     }
@@ -1060,7 +1063,7 @@ fn register_lists(engine: &mut Engine) {
         )
         .register_fn(
             "map",
-            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Array> {
+            |ctx: NativeCallContext, l: List, f: FnPtr| -> RhaiResult<Array> {
                 l.clone()
                     .into_iter()
                     .map(|item| f.call_within_context::<Dynamic>(&ctx, (item,)))
@@ -1069,8 +1072,8 @@ fn register_lists(engine: &mut Engine) {
         )
         .register_fn(
             "some",
-            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
-                for item in l.clone() {
+            |ctx: NativeCallContext, l: List, f: FnPtr| -> RhaiResult<bool> {
+                for item in l {
                     if f.call_within_context::<bool>(&ctx, (item,))? {
                         return Ok(true);
                     }
@@ -1080,8 +1083,8 @@ fn register_lists(engine: &mut Engine) {
         )
         .register_fn(
             "all",
-            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<bool> {
-                for item in l.clone() {
+            |ctx: NativeCallContext, l: List, f: FnPtr| -> RhaiResult<bool> {
+                for item in l {
                     if !f.call_within_context::<bool>(&ctx, (item,))? {
                         return Ok(false);
                     }
@@ -1091,8 +1094,8 @@ fn register_lists(engine: &mut Engine) {
         )
         .register_fn(
             "find",
-            |ctx: NativeCallContext, l: &mut List, f: FnPtr| -> RhaiResult<Dynamic> {
-                for item in l.clone() {
+            |ctx: NativeCallContext, l: List, f: FnPtr| -> RhaiResult<Dynamic> {
+                for item in l {
                     if f.call_within_context::<bool>(&ctx, (item.clone(),))? {
                         return Ok(item);
                     }
@@ -1100,8 +1103,8 @@ fn register_lists(engine: &mut Engine) {
                 Ok(Dynamic::UNIT)
             },
         )
-        .register_fn("to_string", |l: &mut List| format!("[{} items]", l.len()))
-        .register_fn("to_debug", |l: &mut List| {
+        .register_fn("to_string", |l: List| format!("[{} items]", l.len()))
+        .register_fn("to_debug", |l: List| {
             format!("List({:?}, {} items)", l.kind, l.len())
         });
 }
