@@ -55,6 +55,8 @@ pub fn parse_str(text: &str) -> Result<Plan, ParseError> {
 
 /// `normalized` is what the grammar reads; `display` has the same byte length
 /// and is what raw strings in the model are cut from, so they read as written.
+// Out of line: benches/instructions.sh counts parsing by it.
+#[inline(never)]
 fn parse_with_index(
     normalized: &str,
     display: &str,

@@ -397,6 +397,8 @@ impl RuleSet {
 
     /// Runs every enabled rule over one plan. `text` is the text the plan was
     /// parsed from (spans index into it; `source(x)` and fixes read it).
+    // Out of line, once per plan: benches/instructions.sh counts the rules by it.
+    #[inline(never)]
     pub fn run(&self, plan: Arc<Plan>, text: Arc<str>, settings: &Settings) -> RunOutput {
         let doc = script::doc(plan, text);
         let mut out = RunOutput::default();

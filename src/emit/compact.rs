@@ -16,6 +16,8 @@ fn one_line(s: &str) -> String {
 }
 
 impl Printer for Compact {
+    // Out of line, once per plan: benches/instructions.sh counts drawing by it.
+    #[inline(never)]
     fn render(&self, report: &FileReport) -> Rendered {
         let mut out = String::new();
         for f in &report.failures {

@@ -35,6 +35,8 @@ fn command(s: Severity) -> &'static str {
 }
 
 impl Printer for Github {
+    // Out of line, once per plan: benches/instructions.sh counts drawing by it.
+    #[inline(never)]
     fn render(&self, report: &FileReport) -> Rendered {
         let mut out = String::new();
         let file = escape_property(&report.path);

@@ -96,6 +96,8 @@ impl Printer for Json {
         )
     }
 
+    // Out of line, once per plan: benches/instructions.sh counts drawing by it.
+    #[inline(never)]
     fn render(&self, report: &FileReport) -> Rendered {
         let mut body = Vec::new();
         let items = report

@@ -301,6 +301,8 @@ impl Printer for Sarif {
         out.write_all(b",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [")
     }
 
+    // Out of line, once per plan: benches/instructions.sh counts drawing by it.
+    #[inline(never)]
     fn render(&self, report: &FileReport) -> Rendered {
         let mut body = Vec::new();
         let items = report.findings.iter().map(|l| {

@@ -376,6 +376,8 @@ fn open_for_reading(path: &Path, _meta: &std::fs::Metadata) -> std::io::Result<s
 ///
 /// This is [`load`] without the file system: the entry point for fuzzing and
 /// for text that comes from a pipe.
+// Out of line: benches/instructions.sh counts loading by it.
+#[inline(never)]
 pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Source, LoadError> {
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge {
