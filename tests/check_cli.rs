@@ -1267,8 +1267,9 @@ fn a_runaway_rule_is_stopped_and_the_others_still_report() {
     );
 }
 
-#[test]
-fn selecting_a_rule_that_did_not_load_says_why_it_did_not() {
+/// A folder with a plan and `rules/broken.rhai`, a rule with a syntax error
+/// at line 14, column 5.
+fn broken_rule_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_fixture(dir.path(), "late.txt");
     std::fs::create_dir(dir.path().join("rules")).unwrap();
@@ -1277,6 +1278,12 @@ fn selecting_a_rule_that_did_not_load_says_why_it_did_not() {
         dir.path().join("rules/broken.rhai"),
     )
     .unwrap();
+    dir
+}
+
+#[test]
+fn selecting_a_rule_that_did_not_load_says_why_it_did_not() {
+    let dir = broken_rule_dir();
     let o = run(
         dir.path(),
         &[
@@ -1302,14 +1309,7 @@ fn selecting_a_rule_that_did_not_load_says_why_it_did_not() {
 
 #[test]
 fn a_rule_with_a_syntax_error_is_reported_at_its_place() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_fixture(dir.path(), "late.txt");
-    std::fs::create_dir(dir.path().join("rules")).unwrap();
-    std::fs::copy(
-        fixture("broken-rule/broken.rhai"),
-        dir.path().join("rules/broken.rhai"),
-    )
-    .unwrap();
+    let dir = broken_rule_dir();
     let o = run(
         dir.path(),
         &["check", "late.txt", "--no-config", "--rules", "rules"],
