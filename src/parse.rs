@@ -2404,6 +2404,26 @@ mod tests {
                 ));
             }
         }
+        // Every form that starts with a word, not a digit: each kind of
+        // document a limit counts from, each relative year, each ordinal and
+        // goal year, where the scan's look at the next characters decides.
+        for kind in [
+            "意见", "方案", "计划", "通知", "办法", "要点", "文件", "规划", "决定",
+        ] {
+            for from in ["自", "从", ""] {
+                lines.push(format!(
+                    "3.{from}本{kind}印发之日起30日内完成，本{kind}发布后3个月内报送。"
+                ));
+            }
+        }
+        for rel in ["今年", "本年", "当年", "明年", "次年"] {
+            lines.push(format!(
+                "4.{rel}6月底前完成，{rel}底前，{rel}上半年，{rel}内完成。"
+            ));
+        }
+        lines.push(
+            "5.第5批名单年底前公布，年内完成，到2022年，每季度末报送，第一季度。".to_string(),
+        );
         assert!(lines.len() > 500);
         for line in &lines {
             let reference: Vec<_> = reference_elements(line)
