@@ -2350,22 +2350,57 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let grammar = std::fs::read_to_string(root.join("grammar/plan.pest")).unwrap();
         let mut lines = test_lines();
-        for rule in [
-            "lead_label",
-            "resp_label",
-            "coop_label",
-            "deadline_label",
-            "cn_digit",
-        ] {
-            let def = grammar
-                .lines()
-                .find(|l| l.starts_with(&format!("{rule} ")))
-                .unwrap()
-                .to_string();
-            for literal in def.split('"').skip(1).step_by(2) {
-                lines.push(format!("{literal}：市司法局；2021年底前"));
-                lines.push(format!("{literal}、工作内容"));
-            }
+        // Every label of `owner_label` and `deadline_label` (the rules are
+        // factored, so the words are listed here: keep them in step).
+        let labels = [
+            "牵头单位",
+            "牵头部门",
+            "牵头领导",
+            "牵头",
+            "主办单位",
+            "主责单位",
+            "责任单位",
+            "责任部门",
+            "责任主体",
+            "责任处室",
+            "负责单位",
+            "负责部门",
+            "实施单位",
+            "承办单位",
+            "配合单位",
+            "配合部门",
+            "配合",
+            "协办单位",
+            "协同单位",
+            "参与单位",
+            "完成时限",
+            "完成时间",
+            "完成期限",
+            "时间节点",
+            "时间安排",
+            "时限要求",
+            "时限",
+        ];
+        for label in labels {
+            let pair = [format!("{label}：市司法局"), format!("{label}：2021年底前")];
+            let read = pair.iter().any(|line| {
+                let head = PlanParser::parse(Rule::line_head, line)
+                    .unwrap()
+                    .next()
+                    .unwrap();
+                head.into_inner().next().is_some()
+            });
+            assert!(read, "`{label}` is a label of the grammar");
+            lines.extend(pair);
+        }
+        // Every Chinese numeral of a chapter marker.
+        let numerals = grammar
+            .lines()
+            .find(|l| l.starts_with("cn_digit "))
+            .unwrap()
+            .to_string();
+        for numeral in numerals.split('"').skip(1).step_by(2) {
+            lines.push(format!("{numeral}、工作内容"));
         }
         let mut skipped = 0;
         for line in &lines {
