@@ -1064,8 +1064,7 @@ fn register_lists(engine: &mut Engine) {
         .register_fn(
             "map",
             |ctx: NativeCallContext, l: List, f: FnPtr| -> RhaiResult<Array> {
-                l.clone()
-                    .into_iter()
+                l.into_iter()
                     .map(|item| f.call_within_context::<Dynamic>(&ctx, (item,)))
                     .collect()
             },
