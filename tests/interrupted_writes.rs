@@ -68,6 +68,21 @@ fn kill_after(dir: &Path, args: &[&str], delay: Duration) -> bool {
     running
 }
 
+/// One complete run of planlint in `dir`, which must succeed: how long it took.
+fn timed_run(dir: &Path, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_planlint"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    let run = started.elapsed();
+    assert!(status.success(), "{status}");
+    run
+}
+
 #[test]
 fn check_fix_killed_at_any_moment_leaves_the_plan_old_or_fully_fixed() {
     let dir = tempfile::tempdir().unwrap();
@@ -88,15 +103,7 @@ fn check_fix_killed_at_any_moment_leaves_the_plan_old_or_fully_fixed() {
 
     // One complete run: how long it takes, and that it gives `fixed`.
     std::fs::write(&plan, &original).unwrap();
-    let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_planlint"))
-        .args(args)
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    let run = started.elapsed();
-    assert!(status.success(), "{status}");
+    let run = timed_run(dir.path(), &args);
     assert!(
         std::fs::read_to_string(&plan).unwrap() == fixed,
         "a complete run fixes every damaged deadline"
@@ -156,15 +163,7 @@ fn report_killed_at_any_moment_leaves_the_previous_sheet_or_the_whole_new_one() 
     let previous = "文件,序号,任务\nprevious.txt,1,上一次的报表\n".as_bytes();
     let args = ["report", "tasks", "plans", "-o", "out.csv"];
 
-    let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_planlint"))
-        .args(args)
-        .current_dir(dir.path())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    let run = started.elapsed();
-    assert!(status.success(), "{status}");
+    let run = timed_run(dir.path(), &args);
     let complete = std::fs::read(&out).unwrap();
     assert!(complete.len() > 50_000, "{} bytes", complete.len());
 

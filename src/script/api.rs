@@ -1108,6 +1108,27 @@ fn register_lists(engine: &mut Engine) {
         });
 }
 
+/// `items` cut into runs of consecutive items whose keys (one per item) are
+/// the same: an array of arrays (`group_by_line`, `chunk_by`).
+fn runs<K>(
+    items: Array,
+    keys: &[K],
+    mut same: impl FnMut(&K, &K) -> RhaiResult<bool>,
+) -> RhaiResult<Array> {
+    let mut runs = Array::new();
+    let mut run = Array::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 && !same(&keys[i - 1], &keys[i])? {
+            runs.push(std::mem::take(&mut run).into());
+        }
+        run.push(item);
+    }
+    if !run.is_empty() {
+        runs.push(run.into());
+    }
+    Ok(runs)
+}
+
 fn register_helpers(engine: &mut Engine) {
     /// The document and place of anything a script may point at.
     fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Located)> {
@@ -1276,21 +1297,11 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn(
             "group_by_line",
             |ctx: NativeCallContext, items: Array| -> RhaiResult<Array> {
-                let mut groups = Array::new();
-                let mut group = Array::new();
-                let mut line = None;
-                for item in items {
-                    let (_, at) = place(&ctx, &item)?;
-                    if line.is_some_and(|l| l != at.span.line) {
-                        groups.push(std::mem::take(&mut group).into());
-                    }
-                    line = Some(at.span.line);
-                    group.push(item);
-                }
-                if !group.is_empty() {
-                    groups.push(group.into());
-                }
-                Ok(groups)
+                let lines = items
+                    .iter()
+                    .map(|item| Ok(place(&ctx, item)?.1.span.line))
+                    .collect::<RhaiResult<Vec<_>>>()?;
+                runs(items, &lines, |a, b| Ok(a == b))
             },
         )
         .register_fn(
@@ -1304,18 +1315,7 @@ fn register_helpers(engine: &mut Engine) {
                     )
                     .into());
                 }
-                let mut chunks = Array::new();
-                let mut chunk = Array::new();
-                for (i, value) in values.into_iter().enumerate() {
-                    if i > 0 && !same_key(&ctx, &keys[i - 1], &keys[i])? {
-                        chunks.push(std::mem::take(&mut chunk).into());
-                    }
-                    chunk.push(value);
-                }
-                if !chunk.is_empty() {
-                    chunks.push(chunk.into());
-                }
-                Ok(chunks)
+                runs(values, &keys, |a, b| same_key(&ctx, a, b))
             },
         )
         .register_fn(
