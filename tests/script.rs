@@ -339,3 +339,111 @@ report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
         assert!(err.contains(says), "{err}");
     }
 }
+
+/// `pluck`, `filter_by` and `reject_by` read what the getters read: on every
+/// seed, each is compared with the loop a rule would otherwise write.
+#[test]
+fn queries_read_what_the_getters_read_on_the_seeds() {
+    let body = r#"
+let mismatches = [];
+let tasks = plan.tasks;
+for path in ["number", "level", "marker", "parent_path", "deadline.kind", "deadline.date",
+             "deadline.date.year", "chapter.index", "section.title", "owners.len", "targets.len"] {
+    let looped = [];
+    for t in tasks {
+        looped.push(switch path {
+            "number" => t.number, "level" => t.level, "marker" => t.marker,
+            "parent_path" => t.parent_path, "deadline.kind" => t.deadline.kind,
+            "deadline.date" => t.deadline.date, "deadline.date.year" => t.deadline.date?.year,
+            "chapter.index" => t.chapter?.index, "section.title" => t.section?.title,
+            "owners.len" => t.owners.len(), "targets.len" => t.targets.len(),
+        });
+    }
+    if `${tasks.pluck(path)}` != `${looped}` { mismatches.push(path); }
+}
+let owners = [];
+for t in tasks { for o in t.owners { owners.push(o); } }
+let looped = [];
+for o in owners { looped.push(o.role); }
+if owners.pluck("role") != looped { mismatches.push("owner role"); }
+
+let want = [];
+for t in tasks { if t.owners.is_empty() { want.push(t.index); } }
+if tasks.filter_by("owners.len", 0).pluck("index") != want { mismatches.push("filter_by"); }
+let want = [];
+for t in tasks { let k = t.deadline.kind; if k != "dated" && k != "recurring" { want.push(t.index); } }
+if tasks.reject_by("deadline.kind", ["dated", "recurring"]).pluck("index") != want { mismatches.push("reject_by"); }
+let cut = date(2021, 1, 1);
+let want = [];
+for t in tasks { let d = t.deadline.date; if d != () && d < cut { want.push(t.index); } }
+if tasks.filter_by("deadline.date", "<", cut).pluck("index") != want { mismatches.push("filter_by <"); }
+let want = [];
+for t in tasks { if t.owners.len() >= 2 { want.push(t.index); } }
+if tasks.filter_by("owners.len", ">=", 2).pluck("index") != want { mismatches.push("filter_by >="); }
+report(plan, `${tasks.len()} tasks, mismatches: ${mismatches}`);
+"#;
+    let mut checked = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let got = messages(&text, body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(got.len(), 1, "{}: {got:?}", path.display());
+        assert!(
+            got[0].ends_with("mismatches: []"),
+            "{}: {}",
+            path.display(),
+            got[0]
+        );
+        assert!(
+            !got[0].starts_with("0 tasks"),
+            "{}: {}",
+            path.display(),
+            got[0]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+}
+
+#[test]
+fn queries_on_arrays_and_maps_and_their_errors() {
+    let body = r#"
+report(plan, `${[#{ a: 1 }, #{ a: 2 }, #{ b: 3 }].pluck("a")}`);
+report(plan, `${[#{ a: #{ b: "x" } }, #{ a: () }].pluck("a.b")}`);
+report(plan, `${[#{ a: 1 }, #{ a: 1.0 }, #{ a: "1" }].filter_by("a", 1).len()} equal to 1`);
+report(plan, `${[#{ a: 'x' }, #{ a: "x" }, #{ a: () }].reject_by("a", ()).len()} not ()`);
+report(plan, `${[#{ a: 3 }, #{ a: 1 }, #{ a: () }].filter_by("a", "<=", 2)}`);
+report(plan, `${chunk_by([1, 2, 3, 4], [0, 0, 0, 1], ["a", "b", "b", "b"])}`);
+"#;
+    let mut got = messages(PLAN, body).unwrap();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "2 equal to 1",
+            "2 not ()",
+            "[\"x\", ()]",
+            "[#{\"a\": 1}]",
+            "[1, 2, ()]",
+            "[[1], [2, 3], [4]]",
+        ]
+    );
+    for (body, says) in [
+        (
+            "plan.tasks.pluck(\"deadline.kin\");",
+            "Deadline has no property `kin` (in `deadline.kin`)",
+        ),
+        ("plan.tasks.pluck(\"deadline.\");", "is not a property path"),
+        ("plan.tasks.filter_by(\"number\", plan);", "not Plan"),
+        ("plan.tasks.filter_by(\"number\", \"~\", 1);", "not `~`"),
+        (
+            "plan.tasks.filter_by(\"number\", \"<\", ());",
+            "orders numbers",
+        ),
+        ("chunk_by([1, 2], [1, 1], [1]);", "as many keys"),
+    ] {
+        let err = messages(PLAN, body).unwrap_err();
+        assert!(err.contains(says), "{body}: {err}");
+        assert!(!err.contains("Runtime error: "), "{err}");
+    }
+}

@@ -575,12 +575,355 @@ fn days(d: Date) -> i64 {
 
 /// Registers the plan API on an engine.
 pub fn register(engine: &mut Engine) {
-    register_plan(engine);
-    register_structure(engine);
-    register_owners(engine);
-    register_values(engine);
-    register_lists(engine);
+    let mut api = Api {
+        engine,
+        getters: Getters::default(),
+    };
+    register_plan(&mut api);
+    register_structure(&mut api);
+    register_owners(&mut api);
+    register_values(&mut api);
+    register_lists(&mut api);
+    let getters = Arc::new(api.getters);
+    register_queries(engine, &getters);
     register_helpers(engine);
+}
+
+/// The engine being set up, recording every getter it registers, so that the
+/// natives that read one property of many elements (`pluck`, `filter_by`)
+/// call the very functions `x.name` calls: one definition of each property.
+struct Api<'e> {
+    engine: &'e mut Engine,
+    getters: Getters,
+}
+
+impl Api<'_> {
+    fn register_get<T, R>(
+        &mut self,
+        name: &'static str,
+        get: impl Fn(&mut T) -> R + Clone + Send + Sync + 'static,
+    ) -> &mut Self
+    where
+        T: Clone + Send + Sync + 'static,
+        R: Clone + Send + Sync + 'static,
+    {
+        let read = get.clone();
+        self.getters
+            .0
+            .entry(std::any::TypeId::of::<T>())
+            .or_default()
+            .insert(
+                name,
+                Arc::new(move |value: &mut Dynamic| {
+                    value
+                        .write_lock::<T>()
+                        .map(|mut h| Dynamic::from(read(&mut h)))
+                }),
+            );
+        self.engine.register_get(name, get);
+        self
+    }
+
+    fn register_fn<A: 'static, const N: usize, const X: bool, R, const F: bool>(
+        &mut self,
+        name: &'static str,
+        func: impl rhai::RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
+    ) -> &mut Self
+    where
+        R: Clone + Send + Sync + 'static,
+    {
+        self.engine.register_fn(name, func);
+        self
+    }
+
+    fn register_type_with_name<T: Clone + Send + Sync + 'static>(
+        &mut self,
+        name: &str,
+    ) -> &mut Self {
+        self.engine.register_type_with_name::<T>(name);
+        self
+    }
+}
+
+/// A getter of the API, over a value of its handle type (`None` for another).
+type Getter = Arc<dyn Fn(&mut Dynamic) -> Option<Dynamic> + Send + Sync>;
+
+/// The getters of the API, by handle type and property name.
+#[derive(Default)]
+struct Getters(
+    std::collections::HashMap<std::any::TypeId, std::collections::HashMap<&'static str, Getter>>,
+);
+
+impl Getters {
+    /// The value at a property path (`["deadline", "kind"]`) of each item, in
+    /// order. A step reads a getter of the API, or the key of an object map;
+    /// a step from `()` gives `()`, as `?.` does. The getter of each step is
+    /// looked up once per item type, not once per item.
+    fn read_all(
+        &self,
+        ctx: &NativeCallContext,
+        items: impl Iterator<Item = Dynamic>,
+        path: &str,
+        mut each: impl FnMut(Dynamic, Dynamic) -> RhaiResult<()>,
+    ) -> RhaiResult<()> {
+        let steps: Vec<&str> = path.split('.').collect();
+        if steps.iter().any(|s| s.is_empty()) {
+            return Err(format!(
+                "`{path}` is not a property path (names joined by `.`, as in \"deadline.kind\")"
+            )
+            .into());
+        }
+        let mut cached: Vec<Option<(std::any::TypeId, &Getter)>> = vec![None; steps.len()];
+        for mut item in items {
+            // The first step reads the item itself: no copy of it is made.
+            let mut value = self.step(ctx, &mut item, steps[0], path, &mut cached[0])?;
+            for (step, cache) in steps.iter().zip(cached.iter_mut()).skip(1) {
+                if value.is_unit() {
+                    break;
+                }
+                value = self.step(ctx, &mut value, step, path, cache)?;
+            }
+            each(item, value)?;
+        }
+        Ok(())
+    }
+
+    /// The property `step` of `value`; `cache` keeps the getter found for the
+    /// last value's type.
+    fn step<'g>(
+        &'g self,
+        ctx: &NativeCallContext,
+        value: &mut Dynamic,
+        step: &str,
+        path: &str,
+        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
+    ) -> RhaiResult<Dynamic> {
+        if value.is_unit() {
+            return Ok(Dynamic::UNIT);
+        }
+        if value.is_map() {
+            let next = value
+                .read_lock::<rhai::Map>()
+                .and_then(|m| m.get(step).cloned());
+            return Ok(next.unwrap_or(Dynamic::UNIT));
+        }
+        let type_id = value.type_id();
+        let get = match cache {
+            Some((t, get)) if *t == type_id => *get,
+            _ => {
+                let Some(get) = self.0.get(&type_id).and_then(|g| g.get(step)) else {
+                    let type_name = ctx.engine().map_type_name(value.type_name());
+                    return Err(
+                        format!("{type_name} has no property `{step}` (in `{path}`)").into(),
+                    );
+                };
+                *cache = Some((type_id, get));
+                get
+            }
+        };
+        Ok(get(value).unwrap_or(Dynamic::UNIT))
+    }
+}
+
+/// Whether a property's value is the one asked for, or one of them (an array
+/// of values). Values compare as `==` does for (), booleans, numbers,
+/// characters, strings and dates; values of different types differ.
+fn matches(ctx: &NativeCallContext, found: &Dynamic, wanted: &Dynamic) -> RhaiResult<bool> {
+    if let Some(any) = wanted.read_lock::<Array>() {
+        for w in any.iter() {
+            if matches(ctx, found, w)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    fn number(v: &Dynamic) -> Option<FLOAT> {
+        v.as_int()
+            .map(|i| i as FLOAT)
+            .ok()
+            .or_else(|| v.as_float().ok())
+    }
+    let comparable = |v: &Dynamic| {
+        v.is_unit()
+            || v.is_bool()
+            || v.is_int()
+            || v.is_float()
+            || v.is_char()
+            || v.is_string()
+            || v.is::<Date>()
+    };
+    if !comparable(wanted) {
+        let type_name = ctx.engine().map_type_name(wanted.type_name());
+        return Err(format!("filter_by and reject_by compare (), booleans, numbers, characters, strings and dates, not {type_name}").into());
+    }
+    Ok(match (found, wanted) {
+        (a, b) if a.is_unit() || b.is_unit() => a.is_unit() && b.is_unit(),
+        (a, b) if a.is_bool() => b.as_bool().ok() == Some(a.as_bool().unwrap_or(false)),
+        (a, b) if a.is_int() && b.is_int() => a.as_int().ok() == b.as_int().ok(),
+        (a, b) if number(a).is_some() => number(a) == number(b),
+        (a, b) if a.is_char() => b.as_char().ok() == a.as_char().ok(),
+        (a, b) if a.is_string() => match (
+            a.read_lock::<ImmutableString>(),
+            b.read_lock::<ImmutableString>(),
+        ) {
+            (Some(a), Some(b)) => *a == *b,
+            _ => false,
+        },
+        (a, b) => match (a.read_lock::<Date>(), b.read_lock::<Date>()) {
+            (Some(a), Some(b)) => *a == *b,
+            _ => false,
+        },
+    })
+}
+
+/// `pluck`, `filter_by` and `reject_by`, on lists and arrays: one native call
+/// over every element, where a script loop costs a thousand instructions or
+/// more for each step and each property read.
+fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
+    fn pluck(
+        ctx: &NativeCallContext,
+        g: &Getters,
+        items: impl Iterator<Item = Dynamic>,
+        path: &str,
+    ) -> RhaiResult<Array> {
+        let mut out = Array::new();
+        g.read_all(ctx, items, path, |_, value| {
+            out.push(value);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+    fn filter(
+        ctx: &NativeCallContext,
+        g: &Getters,
+        items: impl Iterator<Item = Dynamic>,
+        path: &str,
+        wanted: &Dynamic,
+        keep: bool,
+    ) -> RhaiResult<Array> {
+        let mut out = Array::new();
+        g.read_all(ctx, items, path, |item, value| {
+            if matches(ctx, &value, wanted)? == keep {
+                out.push(item);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+    let g = getters.clone();
+    engine.register_fn(
+        "pluck",
+        move |ctx: NativeCallContext, l: List, path: &str| pluck(&ctx, &g, l.into_iter(), path),
+    );
+    let g = getters.clone();
+    engine.register_fn(
+        "pluck",
+        move |ctx: NativeCallContext, a: Array, path: &str| pluck(&ctx, &g, a.into_iter(), path),
+    );
+    fn compare(
+        ctx: &NativeCallContext,
+        g: &Getters,
+        items: impl Iterator<Item = Dynamic>,
+        path: &str,
+        op: &str,
+        wanted: &Dynamic,
+    ) -> RhaiResult<Array> {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let accept: &[std::cmp::Ordering] = match op {
+            "==" => &[Equal],
+            "!=" => &[Less, Greater],
+            "<" => &[Less],
+            "<=" => &[Less, Equal],
+            ">" => &[Greater],
+            ">=" => &[Greater, Equal],
+            _ => {
+                return Err(
+                    format!("filter_by compares with ==, !=, <, <=, > or >=, not `{op}`").into(),
+                )
+            }
+        };
+        if !(wanted.is_int()
+            || wanted.is_float()
+            || wanted.is_string()
+            || wanted.is_char()
+            || wanted.is::<Date>())
+        {
+            let type_name = ctx.engine().map_type_name(wanted.type_name());
+            return Err(format!(
+                "filter_by orders numbers, characters, strings and dates, not {type_name}"
+            )
+            .into());
+        }
+        let mut out = Array::new();
+        g.read_all(ctx, items, path, |item, value| {
+            // `()` (a missing value) is neither before nor after anything.
+            if order(&value, wanted).is_some_and(|o| accept.contains(&o)) {
+                out.push(item);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+    for (name, keep) in [("filter_by", true), ("reject_by", false)] {
+        let g = getters.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, l: List, path: &str, wanted: Dynamic| {
+                filter(&ctx, &g, l.into_iter(), path, &wanted, keep)
+            },
+        );
+        let g = getters.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, a: Array, path: &str, wanted: Dynamic| {
+                filter(&ctx, &g, a.into_iter(), path, &wanted, keep)
+            },
+        );
+    }
+    let g = getters.clone();
+    engine.register_fn(
+        "filter_by",
+        move |ctx: NativeCallContext, l: List, path: &str, op: &str, wanted: Dynamic| {
+            compare(&ctx, &g, l.into_iter(), path, op, &wanted)
+        },
+    );
+    let g = getters.clone();
+    engine.register_fn(
+        "filter_by",
+        move |ctx: NativeCallContext, a: Array, path: &str, op: &str, wanted: Dynamic| {
+            compare(&ctx, &g, a.into_iter(), path, op, &wanted)
+        },
+    );
+}
+
+/// How two values order: numbers with numbers, strings with strings,
+/// characters with characters, dates with dates; `None` for anything else.
+fn order(a: &Dynamic, b: &Dynamic) -> Option<std::cmp::Ordering> {
+    fn number(v: &Dynamic) -> Option<FLOAT> {
+        v.as_int()
+            .map(|i| i as FLOAT)
+            .ok()
+            .or_else(|| v.as_float().ok())
+    }
+    if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
+        return Some(a.cmp(&b));
+    }
+    if let (Some(a), Some(b)) = (number(a), number(b)) {
+        return a.partial_cmp(&b);
+    }
+    if let (Some(a), Some(b)) = (
+        a.read_lock::<ImmutableString>(),
+        b.read_lock::<ImmutableString>(),
+    ) {
+        return Some(a.as_str().cmp(b.as_str()));
+    }
+    if let (Ok(a), Ok(b)) = (a.as_char(), b.as_char()) {
+        return Some(a.cmp(&b));
+    }
+    match (a.read_lock::<Date>(), b.read_lock::<Date>()) {
+        (Some(a), Some(b)) => Some(a.cmp(&b)),
+        _ => None,
+    }
 }
 
 /// Registers `to_string`/`to_debug` (so `print(task)` and `"${task}"` work)
@@ -606,7 +949,7 @@ macro_rules! common {
     }};
 }
 
-fn register_plan(engine: &mut Engine) {
+fn register_plan(engine: &mut Api<'_>) {
     common!(engine, PlanRef, "Plan", |h| h
         .doc
         .plan
@@ -675,7 +1018,7 @@ fn register_plan(engine: &mut Engine) {
         });
 }
 
-fn register_structure(engine: &mut Engine) {
+fn register_structure(engine: &mut Api<'_>) {
     common!(engine, ChapterRef, "Chapter", |h| format!(
         "{}{}",
         h.get().marker.as_deref().unwrap_or(""),
@@ -845,7 +1188,7 @@ fn register_structure(engine: &mut Engine) {
         });
 }
 
-fn register_owners(engine: &mut Engine) {
+fn register_owners(engine: &mut Api<'_>) {
     common!(engine, OwnerRef, "Owner", |h| h.get().unit.clone());
     engine
         .register_get("unit", |h: &mut OwnerRef| h.doc.owner_unit(h.t, h.o))
@@ -868,7 +1211,7 @@ fn register_owners(engine: &mut Engine) {
         .register_get("cooperate", |h: &mut UnitRef| h.get().cooperate as INT);
 }
 
-fn register_values(engine: &mut Engine) {
+fn register_values(engine: &mut Api<'_>) {
     common!(engine, DeadlineRef, "Deadline", |h| h
         .get()
         .raw
@@ -1024,17 +1367,18 @@ fn register_values(engine: &mut Engine) {
         });
 }
 
-fn register_lists(engine: &mut Engine) {
+fn register_lists(engine: &mut Api<'_>) {
     engine.register_type_with_name::<List>("List");
     // The methods take the list by value (a handle: cloning it is cheap), not
     // as `&mut`: rhai takes a `&mut` method called on a property
     // (`t.owners.is_empty()`) as one that may change it, and tries to write
     // the list back through a setter; finding none builds and drops two error
     // values, which cost ten times the call itself.
+    engine.register_get("len", |l: &mut List| l.len() as INT);
+    let engine = &mut *engine.engine;
     engine.register_iterator::<List>();
     engine
         .register_fn("len", |l: List| l.len() as INT)
-        .register_get("len", |l: &mut List| l.len() as INT)
         .register_fn("is_empty", |l: List| l.is_empty())
         .register_indexer_get(|l: &mut List, i: INT| l.index(i))
         .register_fn("to_array", |l: List| -> Array { l.into_iter().collect() })
@@ -1316,6 +1660,28 @@ fn register_helpers(engine: &mut Engine) {
                     .into());
                 }
                 runs(values, &keys, |a, b| same_key(&ctx, a, b))
+            },
+        )
+        .register_fn(
+            "chunk_by",
+            |ctx: NativeCallContext,
+             values: Array,
+             keys: Array,
+             more: Array|
+             -> RhaiResult<Array> {
+                if values.len() != keys.len() || values.len() != more.len() {
+                    return Err(format!(
+                        "chunk_by needs as many keys ({} and {}) as values ({})",
+                        keys.len(),
+                        more.len(),
+                        values.len()
+                    )
+                    .into());
+                }
+                let pairs: Vec<(Dynamic, Dynamic)> = keys.into_iter().zip(more).collect();
+                runs(values, &pairs, |a, b| {
+                    Ok(same_key(&ctx, &a.0, &b.0)? && same_key(&ctx, &a.1, &b.1)?)
+                })
             },
         )
         .register_fn(

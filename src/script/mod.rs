@@ -189,6 +189,9 @@ impl ScriptError {
             EvalAltResult::ErrorTooManyOperations(..) => {
                 "script ran past its operation limit (an endless loop?)".to_owned()
             }
+            // A native function's error: its own words, without rhai's
+            // "Runtime error: " (the kind already says so).
+            EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
             // rhai's Display appends " (line L, position C)": we keep the
             // position apart, so strip it.
             _ => strip_position(&err.to_string()),
