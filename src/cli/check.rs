@@ -24,7 +24,6 @@ use crate::emit::{
 use crate::finding::Finding;
 use crate::load::{self, LoadError, Source};
 use crate::model::Period;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -572,73 +571,53 @@ fn stream(
     }
 
     let progress = Progress::new(prepared.entries.len(), args.quiet);
-    let chunk = (rayon::current_num_threads() * 8).max(16);
-    let mut done = 0;
-    for batch in prepared.entries.chunks(chunk) {
-        let outcomes: Vec<(Option<PathBuf>, Outcome)> = batch
-            .par_iter()
-            .map(|entry| match entry {
-                Ok(file) => {
-                    let key = prepared.file_config.get(file).cloned().flatten();
-                    let outcome = check_file(file, &prepared.groups[&key], shared);
-                    (key, outcome)
-                }
-                Err(failure) => {
-                    let report = FileReport {
-                        path: failure.path.clone().unwrap_or_default(),
-                        failures: vec![(**failure).clone()],
-                        ..FileReport::default()
-                    };
-                    let rendered = shared.printer.render(&report);
-                    (
-                        None,
-                        Outcome {
-                            report,
-                            rendered,
-                            ..Outcome::default()
-                        },
-                    )
-                }
-            })
-            .collect();
-        for (key, outcome) in outcomes {
-            for &i in &outcome.allow_applicable {
-                tally.allow_seen.entry((key.clone(), i)).or_default().0 = true;
-            }
-            for &i in &outcome.allow_used {
-                tally.allow_seen.entry((key.clone(), i)).or_default().1 = true;
-            }
-            let s = &mut tally.summary;
-            s.tasks += outcome.report.tasks;
-            s.allowed += outcome.allowed;
-            s.baselined += outcome.baselined;
-            s.fixed += outcome.fixed;
-            for (file, k) in outcome.keys {
-                tally.collected.add(file, k);
-            }
-            if !outcome.diff.is_empty() {
-                tally.diffs += 1;
-                progress.clear();
-                // The diff is the output of --diff; the stream is off then.
-                io::stdout().lock().write_all(outcome.diff.as_bytes())?;
-            }
-            if !args.quiet && !outcome.notes.is_empty() {
-                progress.clear();
-                let mut err = io::stderr().lock();
-                for note in &outcome.notes {
-                    let _ = writeln!(err, "{note}");
-                }
-            }
-            emit(
-                &mut stream,
-                outcome.rendered,
-                &outcome.report,
-                &mut tally.summary,
-            )?;
+    let mut handle = |key: Option<PathBuf>, outcome: Outcome| -> io::Result<()> {
+        for &i in &outcome.allow_applicable {
+            tally.allow_seen.entry((key.clone(), i)).or_default().0 = true;
         }
-        done += batch.len();
-        progress.update(done);
-    }
+        for &i in &outcome.allow_used {
+            tally.allow_seen.entry((key.clone(), i)).or_default().1 = true;
+        }
+        let s = &mut tally.summary;
+        s.tasks += outcome.report.tasks;
+        s.allowed += outcome.allowed;
+        s.baselined += outcome.baselined;
+        s.fixed += outcome.fixed;
+        for (file, k) in outcome.keys {
+            tally.collected.add(file, k);
+        }
+        if !outcome.diff.is_empty() {
+            tally.diffs += 1;
+            progress.clear();
+            // The diff is the output of --diff; the stream is off then.
+            io::stdout().lock().write_all(outcome.diff.as_bytes())?;
+        }
+        if !args.quiet && !outcome.notes.is_empty() {
+            progress.clear();
+            let mut err = io::stderr().lock();
+            for note in &outcome.notes {
+                let _ = writeln!(err, "{note}");
+            }
+        }
+        emit(
+            &mut stream,
+            outcome.rendered,
+            &outcome.report,
+            &mut tally.summary,
+        )?;
+        Ok(())
+    };
+    in_order(
+        &prepared.entries,
+        |entry| check_entry(entry, prepared, shared),
+        |i, (key, outcome)| {
+            handle(key, outcome)?;
+            if (i + 1) % 16 == 0 || i + 1 == prepared.entries.len() {
+                progress.update(i + 1);
+            }
+            Ok(())
+        },
+    )?;
     progress.clear();
 
     // Allow entries that silenced nothing, reported in their configuration.
@@ -657,6 +636,100 @@ fn stream(
         stream.end(&tally.summary)?;
     }
     Ok(())
+}
+
+/// Checks one entry of the run: a file, or one that could not be listed.
+fn check_entry(
+    entry: &Result<PathBuf, Box<Failure>>,
+    prepared: &Prepared,
+    shared: &Shared<'_>,
+) -> (Option<PathBuf>, Outcome) {
+    match entry {
+        Ok(file) => {
+            let key = prepared.file_config.get(file).cloned().flatten();
+            let outcome = check_file(file, &prepared.groups[&key], shared);
+            (key, outcome)
+        }
+        Err(failure) => {
+            let report = FileReport {
+                path: failure.path.clone().unwrap_or_default(),
+                failures: vec![(**failure).clone()],
+                ..FileReport::default()
+            };
+            let rendered = shared.printer.render(&report);
+            (
+                None,
+                Outcome {
+                    report,
+                    rendered,
+                    ..Outcome::default()
+                },
+            )
+        }
+    }
+}
+
+/// Runs `work` on every item on the worker threads (`-j`) and hands the
+/// results to `done`, on this thread, in the order of the items: output is
+/// deterministic, and it is written while the workers go on. At most a few
+/// results per worker are in flight or waiting for an earlier one, so memory
+/// stays flat however many files a run has, and a slow file holds the others
+/// back by no more than that. An error from `done` stops the run.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut done: impl FnMut(usize, R) -> io::Result<()>,
+) -> io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{mpsc, Mutex};
+    let workers = rayon::current_num_threads().clamp(1, items.len().max(1));
+    let window = workers * 4;
+    // A worker takes a permit before an item, and `done` gives one back per
+    // result it has taken: at most `window` items are taken and not yet done.
+    let (permits, permit) = mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = permits.send(());
+    }
+    let permit = Mutex::new(permit);
+    let next = AtomicUsize::new(0);
+    let (results, finished) = mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let results = results.clone();
+            let (permit, next, work) = (&permit, &next, &work);
+            scope.spawn(move || loop {
+                let granted = match permit.lock() {
+                    Ok(p) => p.recv().is_ok(),
+                    Err(_) => false,
+                };
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i).filter(|_| granted) else {
+                    break;
+                };
+                if results.send((i, work(item))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(results);
+        let mut waiting = BTreeMap::new();
+        let mut emitted = 0;
+        let outcome = (|| {
+            for (i, r) in finished.iter() {
+                waiting.insert(i, r);
+                while let Some(r) = waiting.remove(&emitted) {
+                    done(emitted, r)?;
+                    emitted += 1;
+                    let _ = permits.send(());
+                }
+            }
+            Ok(())
+        })();
+        // On an error the workers stop: their next permit or send fails.
+        drop(permits);
+        drop(finished);
+        outcome
+    })
 }
 
 fn exit_code(tally: &Tally, args: &CheckArgs, mode: FixMode) -> u8 {
