@@ -311,6 +311,9 @@ report(plan, splice(lines[0], #{ "(": "（", ")": "）", ";": "；" }));
 report(plan, distinct_chars(source(lines[0]) + source([]) + ",("));
 let all = find_in_chinese(plan.tasks[0], ",") + find_in_chinese(plan.tasks[1], ",");
 report(plan, `${group_by_line(all).len()} ${group_by_line([]).len()}`);
+let of_list = find_in_chinese(plan.tasks, ",");
+let of_array = find_in_chinese(plan.tasks.to_array(), ",");
+report(plan, `of all tasks: ${of_list.len()} ${of_array.len()} ${of_list.pluck("start") == all.pluck("start")}`);
 report(plan, `${chunk_by([1, 2, 3, 4, 5], ["a", "a", "b", "a", "a"])}`);
 report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
 "#;
@@ -325,6 +328,7 @@ report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
             "2 0",
             "[[1, 2], [3], [4, 5]]",
             "[[1], [2, 3]] []",
+            "of all tasks: 2 2 true",
         ]
     );
     // Spans out of order, keys not as many as values, a replacement that is

@@ -645,6 +645,31 @@ impl Api<'_> {
     }
 }
 
+/// An element a query reads: its own (from a list) or in the caller's array,
+/// which the query only reads (`xs.pluck(…)` copies no element of `xs`).
+trait Element {
+    fn value(&mut self) -> &mut Dynamic;
+    fn owned(self) -> Dynamic;
+}
+
+impl Element for Dynamic {
+    fn value(&mut self) -> &mut Dynamic {
+        self
+    }
+    fn owned(self) -> Dynamic {
+        self
+    }
+}
+
+impl Element for &mut Dynamic {
+    fn value(&mut self) -> &mut Dynamic {
+        self
+    }
+    fn owned(self) -> Dynamic {
+        self.clone()
+    }
+}
+
 /// A getter of the API, over a value of its handle type (`None` for another).
 type Getter = Arc<dyn Fn(&mut Dynamic) -> Option<Dynamic> + Send + Sync>;
 
@@ -659,12 +684,12 @@ impl Getters {
     /// order. A step reads a getter of the API, or the key of an object map;
     /// a step from `()` gives `()`, as `?.` does. The getter of each step is
     /// looked up once per item type, not once per item.
-    fn read_all(
+    fn read_all<E: Element>(
         &self,
         ctx: &NativeCallContext,
-        items: impl Iterator<Item = Dynamic>,
+        items: impl Iterator<Item = E>,
         path: &str,
-        mut each: impl FnMut(Dynamic, Dynamic) -> RhaiResult<()>,
+        mut each: impl FnMut(E, Dynamic) -> RhaiResult<()>,
     ) -> RhaiResult<()> {
         let steps: Vec<&str> = path.split('.').collect();
         if steps.iter().any(|s| s.is_empty()) {
@@ -676,7 +701,7 @@ impl Getters {
         let mut cached: Vec<Option<(std::any::TypeId, &Getter)>> = vec![None; steps.len()];
         for mut item in items {
             // The first step reads the item itself: no copy of it is made.
-            let mut value = self.step(ctx, &mut item, steps[0], path, &mut cached[0])?;
+            let mut value = self.step(ctx, item.value(), steps[0], path, &mut cached[0])?;
             for (step, cache) in steps.iter().zip(cached.iter_mut()).skip(1) {
                 if value.is_unit() {
                     break;
@@ -783,7 +808,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
     fn pluck(
         ctx: &NativeCallContext,
         g: &Getters,
-        items: impl Iterator<Item = Dynamic>,
+        items: impl Iterator<Item = impl Element>,
         path: &str,
     ) -> RhaiResult<Array> {
         let mut out = Array::new();
@@ -796,7 +821,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
     fn filter(
         ctx: &NativeCallContext,
         g: &Getters,
-        items: impl Iterator<Item = Dynamic>,
+        items: impl Iterator<Item = impl Element>,
         path: &str,
         wanted: &Dynamic,
         keep: bool,
@@ -804,7 +829,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
         let mut out = Array::new();
         g.read_all(ctx, items, path, |item, value| {
             if matches(ctx, &value, wanted)? == keep {
-                out.push(item);
+                out.push(item.owned());
             }
             Ok(())
         })?;
@@ -818,12 +843,14 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
     let g = getters.clone();
     engine.register_fn(
         "pluck",
-        move |ctx: NativeCallContext, a: Array, path: &str| pluck(&ctx, &g, a.into_iter(), path),
+        move |ctx: NativeCallContext, a: &mut Array, path: &str| {
+            pluck(&ctx, &g, a.iter_mut(), path)
+        },
     );
     fn compare(
         ctx: &NativeCallContext,
         g: &Getters,
-        items: impl Iterator<Item = Dynamic>,
+        items: impl Iterator<Item = impl Element>,
         path: &str,
         op: &str,
         wanted: &Dynamic,
@@ -858,7 +885,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
         g.read_all(ctx, items, path, |item, value| {
             // `()` (a missing value) is neither before nor after anything.
             if order(&value, wanted).is_some_and(|o| accept.contains(&o)) {
-                out.push(item);
+                out.push(item.owned());
             }
             Ok(())
         })?;
@@ -875,8 +902,8 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
         let g = getters.clone();
         engine.register_fn(
             name,
-            move |ctx: NativeCallContext, a: Array, path: &str, wanted: Dynamic| {
-                filter(&ctx, &g, a.into_iter(), path, &wanted, keep)
+            move |ctx: NativeCallContext, a: &mut Array, path: &str, wanted: Dynamic| {
+                filter(&ctx, &g, a.iter_mut(), path, &wanted, keep)
             },
         );
     }
@@ -890,8 +917,8 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
     let g = getters.clone();
     engine.register_fn(
         "filter_by",
-        move |ctx: NativeCallContext, a: Array, path: &str, op: &str, wanted: Dynamic| {
-            compare(&ctx, &g, a.into_iter(), path, op, &wanted)
+        move |ctx: NativeCallContext, a: &mut Array, path: &str, op: &str, wanted: Dynamic| {
+            compare(&ctx, &g, a.iter_mut(), path, op, &wanted)
         },
     );
 }
@@ -1473,17 +1500,36 @@ fn runs<K>(
     Ok(runs)
 }
 
-fn register_helpers(engine: &mut Engine) {
-    /// The document and place of anything a script may point at.
-    fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Located)> {
-        if let Some(found) = locate_handle(value) {
-            return Ok(found);
-        }
-        let sc = context_of(ctx)?;
-        let located = locate(&sc.doc, value)?;
-        Ok((sc.doc.clone(), located))
+/// The document and place of anything a script may point at.
+fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Located)> {
+    if let Some(found) = locate_handle(value) {
+        return Ok(found);
     }
+    let sc = context_of(ctx)?;
+    let located = locate(&sc.doc, value)?;
+    Ok((sc.doc.clone(), located))
+}
 
+/// The spans of `find_in_chinese(x, chars)`, added to `out`.
+fn marks_in_chinese(
+    ctx: &NativeCallContext,
+    x: &Dynamic,
+    chars: &str,
+    out: &mut Array,
+) -> RhaiResult<()> {
+    let (doc, at) = place(ctx, x)?;
+    for (s, e) in find_in_chinese(&doc.text, at.span.start, at.span.end, chars) {
+        if let Some(span) = doc.span(s, e) {
+            out.push(Dynamic::from(SpanRef {
+                doc: doc.clone(),
+                span,
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn register_helpers(engine: &mut Engine) {
     /// Whether two keys are equal as the script's `==` sees them.
     fn same_key(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> RhaiResult<bool> {
         if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
@@ -1518,10 +1564,10 @@ fn register_helpers(engine: &mut Engine) {
         )
         .register_fn(
             "source",
-            |ctx: NativeCallContext, xs: Array| -> RhaiResult<String> {
+            |ctx: NativeCallContext, xs: &mut Array| -> RhaiResult<String> {
                 let max = ctx.engine().max_string_size();
                 let mut out = String::new();
-                for x in &xs {
+                for x in xs.iter() {
                     let (doc, at) = place(&ctx, x)?;
                     out.push_str(doc.slice(at.span));
                     if max > 0 && out.len() > max {
@@ -1609,19 +1655,31 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn(
             "find_in_chinese",
             |ctx: NativeCallContext, x: Dynamic, chars: &str| -> RhaiResult<Array> {
-                let (doc, at) = place(&ctx, &x)?;
-                Ok(
-                    find_in_chinese(&doc.text, at.span.start, at.span.end, chars)
-                        .into_iter()
-                        .filter_map(|(s, e)| doc.span(s, e))
-                        .map(|span| {
-                            Dynamic::from(SpanRef {
-                                doc: doc.clone(),
-                                span,
-                            })
-                        })
-                        .collect(),
-                )
+                let mut out = Array::new();
+                marks_in_chinese(&ctx, &x, chars, &mut out)?;
+                Ok(out)
+            },
+        )
+        // Of every element of a list or an array, in order: one call for all
+        // the tasks of a plan.
+        .register_fn(
+            "find_in_chinese",
+            |ctx: NativeCallContext, xs: List, chars: &str| -> RhaiResult<Array> {
+                let mut out = Array::new();
+                for x in xs {
+                    marks_in_chinese(&ctx, &x, chars, &mut out)?;
+                }
+                Ok(out)
+            },
+        )
+        .register_fn(
+            "find_in_chinese",
+            |ctx: NativeCallContext, xs: &mut Array, chars: &str| -> RhaiResult<Array> {
+                let mut out = Array::new();
+                for x in xs.iter() {
+                    marks_in_chinese(&ctx, x, chars, &mut out)?;
+                }
+                Ok(out)
             },
         )
         .register_fn(
@@ -1686,11 +1744,11 @@ fn register_helpers(engine: &mut Engine) {
         )
         .register_fn(
             "splice",
-            |ctx: NativeCallContext, spans: Array, map: rhai::Map| -> RhaiResult<String> {
+            |ctx: NativeCallContext, spans: &mut Array, map: rhai::Map| -> RhaiResult<String> {
                 let max = ctx.engine().max_string_size();
                 let mut out = String::new();
                 let mut at: Option<usize> = None;
-                for x in &spans {
+                for x in spans.iter() {
                     let (doc, l) = place(&ctx, x)?;
                     if let Some(at) = at {
                         let between = (at <= l.span.start)
@@ -1859,7 +1917,7 @@ fn find_in_chinese(text: &str, start: usize, end: usize, chars: &str) -> Vec<(us
 /// run that does not start at 1), or `unnumbered` (an entry without a number
 /// standing where the skipped number belongs: `number` is the number it
 /// should have). Indices are positions in the array.
-fn sequence_breaks(numbers: Array) -> Array {
+fn sequence_breaks(numbers: &mut Array) -> Array {
     fn brk(at: usize, kind: &str, number: INT, previous: INT, first: Option<usize>) -> Dynamic {
         let mut m = rhai::Map::new();
         m.insert("at".into(), (at as INT).into());
@@ -1916,11 +1974,11 @@ mod tests {
     use super::*;
 
     fn kinds(numbers: &[Option<INT>]) -> Vec<(INT, String, INT)> {
-        let arr: Array = numbers
+        let mut arr: Array = numbers
             .iter()
             .map(|n| n.map_or(Dynamic::UNIT, Dynamic::from))
             .collect();
-        sequence_breaks(arr)
+        sequence_breaks(&mut arr)
             .into_iter()
             .map(|b| {
                 let m = b.cast::<rhai::Map>();
