@@ -383,6 +383,90 @@ enum ListKind {
     Dates,
 }
 
+/// `list_item!(list, i, |h| expr)`: `expr` over the handle of the element at
+/// `i`, whatever its type (one arm per kind of list).
+macro_rules! list_item {
+    ($list:expr, $i:expr, |$h:pat_param| $body:expr) => {{
+        let list: &List = $list;
+        let i: usize = $i;
+        let doc = list.doc.clone();
+        let plan = &list.doc.plan;
+        match list.kind {
+            ListKind::Tasks => {
+                let $h = TaskRef { doc, t: i };
+                $body
+            }
+            ListKind::ChapterTasks(c) => {
+                let $h = TaskRef {
+                    doc,
+                    t: plan.chapters[c].tasks[i],
+                };
+                $body
+            }
+            ListKind::SectionTasks(c, s) => {
+                let $h = TaskRef {
+                    doc,
+                    t: plan.chapters[c].sections[s].tasks[i],
+                };
+                $body
+            }
+            ListKind::UnitTasks(u) => {
+                let $h = TaskRef {
+                    doc,
+                    t: plan.units[u].tasks[i],
+                };
+                $body
+            }
+            ListKind::Chapters => {
+                let $h = ChapterRef { doc, c: i };
+                $body
+            }
+            ListKind::Sections(c) => {
+                let $h = SectionRef { doc, c, s: i };
+                $body
+            }
+            ListKind::Owners(t) => {
+                let $h = OwnerRef { doc, t, o: i };
+                $body
+            }
+            ListKind::TaskTargets(t) => {
+                let $h = TargetRef {
+                    doc,
+                    of: TargetOf::Task(t),
+                    i,
+                };
+                $body
+            }
+            ListKind::GoalTargets(c) => {
+                let $h = TargetRef {
+                    doc,
+                    of: TargetOf::Goal(c),
+                    i,
+                };
+                $body
+            }
+            ListKind::Units => {
+                let $h = UnitRef { doc, u: i };
+                $body
+            }
+            ListKind::References => {
+                let $h = DocNumberRef {
+                    doc,
+                    which: Some(i),
+                };
+                $body
+            }
+            ListKind::Dates => {
+                let $h = DateMentionRef {
+                    doc,
+                    which: Some(i),
+                };
+                $body
+            }
+        }
+    }};
+}
+
 impl List {
     fn new(doc: &Arc<Doc>, kind: ListKind) -> List {
         List {
@@ -418,41 +502,30 @@ impl List {
 
     /// The element at `i` (which must be below `len()`).
     fn item(&self, i: usize) -> Dynamic {
-        let doc = self.doc.clone();
-        let plan = &self.doc.plan;
-        let task = |t: usize| {
-            Dynamic::from(TaskRef {
-                doc: doc.clone(),
-                t,
-            })
-        };
+        list_item!(self, i, |h| Dynamic::from(h))
+    }
+
+    /// Hands the handle of the element at `i` to `f`, without making a
+    /// script value of it: what a query reads and then drops.
+    fn with_item<R>(&self, i: usize, f: impl FnOnce(&mut dyn std::any::Any) -> R) -> R {
+        list_item!(self, i, |mut h| f(&mut h))
+    }
+
+    /// The type of the handles of the elements.
+    fn item_type(&self) -> std::any::TypeId {
+        use std::any::TypeId;
         match self.kind {
-            ListKind::Tasks => task(i),
-            ListKind::ChapterTasks(c) => task(plan.chapters[c].tasks[i]),
-            ListKind::SectionTasks(c, s) => task(plan.chapters[c].sections[s].tasks[i]),
-            ListKind::UnitTasks(u) => task(plan.units[u].tasks[i]),
-            ListKind::Chapters => Dynamic::from(ChapterRef { doc, c: i }),
-            ListKind::Sections(c) => Dynamic::from(SectionRef { doc, c, s: i }),
-            ListKind::Owners(t) => Dynamic::from(OwnerRef { doc, t, o: i }),
-            ListKind::TaskTargets(t) => Dynamic::from(TargetRef {
-                doc,
-                of: TargetOf::Task(t),
-                i,
-            }),
-            ListKind::GoalTargets(c) => Dynamic::from(TargetRef {
-                doc,
-                of: TargetOf::Goal(c),
-                i,
-            }),
-            ListKind::Units => Dynamic::from(UnitRef { doc, u: i }),
-            ListKind::References => Dynamic::from(DocNumberRef {
-                doc,
-                which: Some(i),
-            }),
-            ListKind::Dates => Dynamic::from(DateMentionRef {
-                doc,
-                which: Some(i),
-            }),
+            ListKind::Tasks
+            | ListKind::ChapterTasks(_)
+            | ListKind::SectionTasks(..)
+            | ListKind::UnitTasks(_) => TypeId::of::<TaskRef>(),
+            ListKind::Chapters => TypeId::of::<ChapterRef>(),
+            ListKind::Sections(_) => TypeId::of::<SectionRef>(),
+            ListKind::Owners(_) => TypeId::of::<OwnerRef>(),
+            ListKind::TaskTargets(_) | ListKind::GoalTargets(_) => TypeId::of::<TargetRef>(),
+            ListKind::Units => TypeId::of::<UnitRef>(),
+            ListKind::References => TypeId::of::<DocNumberRef>(),
+            ListKind::Dates => TypeId::of::<DateMentionRef>(),
         }
     }
 
@@ -614,10 +687,11 @@ impl Api<'_> {
             .or_default()
             .insert(
                 name,
-                Arc::new(move |value: &mut Dynamic| {
-                    value
+                Arc::new(move |target: Subject<'_>| match target {
+                    Subject::Value(value) => value
                         .write_lock::<T>()
-                        .map(|mut h| Dynamic::from(read(&mut h)))
+                        .map(|mut h| Dynamic::from(read(&mut h))),
+                    Subject::Handle(h) => h.downcast_mut::<T>().map(|h| Dynamic::from(read(h))),
                 }),
             );
         self.engine.register_get(name, get);
@@ -645,33 +719,90 @@ impl Api<'_> {
     }
 }
 
-/// An element a query reads: its own (from a list) or in the caller's array,
-/// which the query only reads (`xs.pluck(…)` copies no element of `xs`).
+/// An element a query reads: an element of a list, lent as a handle and made
+/// a script value only if the query returns it, or one in the caller's
+/// array, which the query only reads (`xs.pluck(…)` copies no element).
 trait Element {
-    fn value(&mut self) -> &mut Dynamic;
+    /// The property `step` of the element (the first step of a path).
+    fn read<'g>(
+        &mut self,
+        ctx: &NativeCallContext,
+        g: &'g Getters,
+        step: &str,
+        path: &str,
+        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
+    ) -> RhaiResult<Dynamic>;
+    /// The element as a script value.
     fn owned(self) -> Dynamic;
 }
 
-impl Element for Dynamic {
-    fn value(&mut self) -> &mut Dynamic {
-        self
-    }
-    fn owned(self) -> Dynamic {
-        self
-    }
-}
-
 impl Element for &mut Dynamic {
-    fn value(&mut self) -> &mut Dynamic {
-        self
+    fn read<'g>(
+        &mut self,
+        ctx: &NativeCallContext,
+        g: &'g Getters,
+        step: &str,
+        path: &str,
+        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
+    ) -> RhaiResult<Dynamic> {
+        g.step(ctx, self, step, path, cache)
     }
     fn owned(self) -> Dynamic {
         self.clone()
     }
 }
 
-/// A getter of the API, over a value of its handle type (`None` for another).
-type Getter = Arc<dyn Fn(&mut Dynamic) -> Option<Dynamic> + Send + Sync>;
+/// The element at `i` of a list.
+struct ListItem<'l> {
+    list: &'l List,
+    i: usize,
+}
+
+impl Element for ListItem<'_> {
+    fn read<'g>(
+        &mut self,
+        ctx: &NativeCallContext,
+        g: &'g Getters,
+        step: &str,
+        path: &str,
+        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
+    ) -> RhaiResult<Dynamic> {
+        let type_id = self.list.item_type();
+        let get = match cache {
+            Some((t, get)) if *t == type_id => *get,
+            _ => match g.0.get(&type_id).and_then(|by_name| by_name.get(step)) {
+                Some(get) => {
+                    *cache = Some((type_id, get));
+                    get
+                }
+                // The value, for the error message that names its type.
+                None => return g.step(ctx, &mut self.list.item(self.i), step, path, cache),
+            },
+        };
+        let value = self.list.with_item(self.i, |h| get(Subject::Handle(h)));
+        Ok(value.unwrap_or(Dynamic::UNIT))
+    }
+    fn owned(self) -> Dynamic {
+        self.list.item(self.i)
+    }
+}
+
+impl List {
+    /// The elements, as a query reads them.
+    fn elements(&self) -> impl Iterator<Item = ListItem<'_>> {
+        (0..self.len()).map(move |i| ListItem { list: self, i })
+    }
+}
+
+/// A getter of the API, over a value or a handle of its type (`None` for
+/// another type).
+type Getter = Arc<dyn Fn(Subject<'_>) -> Option<Dynamic> + Send + Sync>;
+
+/// What a getter reads: a script value, or a handle lent by a [`List`].
+enum Subject<'a> {
+    Value(&'a mut Dynamic),
+    Handle(&'a mut dyn std::any::Any),
+}
 
 /// The getters of the API, by handle type and property name.
 #[derive(Default)]
@@ -701,7 +832,7 @@ impl Getters {
         let mut cached: Vec<Option<(std::any::TypeId, &Getter)>> = vec![None; steps.len()];
         for mut item in items {
             // The first step reads the item itself: no copy of it is made.
-            let mut value = self.step(ctx, item.value(), steps[0], path, &mut cached[0])?;
+            let mut value = item.read(ctx, self, steps[0], path, &mut cached[0])?;
             for (step, cache) in steps.iter().zip(cached.iter_mut()).skip(1) {
                 if value.is_unit() {
                     break;
@@ -746,7 +877,7 @@ impl Getters {
                 get
             }
         };
-        Ok(get(value).unwrap_or(Dynamic::UNIT))
+        Ok(get(Subject::Value(value)).unwrap_or(Dynamic::UNIT))
     }
 }
 
@@ -838,7 +969,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
     let g = getters.clone();
     engine.register_fn(
         "pluck",
-        move |ctx: NativeCallContext, l: List, path: &str| pluck(&ctx, &g, l.into_iter(), path),
+        move |ctx: NativeCallContext, l: List, path: &str| pluck(&ctx, &g, l.elements(), path),
     );
     let g = getters.clone();
     engine.register_fn(
@@ -896,7 +1027,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
         engine.register_fn(
             name,
             move |ctx: NativeCallContext, l: List, path: &str, wanted: Dynamic| {
-                filter(&ctx, &g, l.into_iter(), path, &wanted, keep)
+                filter(&ctx, &g, l.elements(), path, &wanted, keep)
             },
         );
         let g = getters.clone();
@@ -911,7 +1042,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
     engine.register_fn(
         "filter_by",
         move |ctx: NativeCallContext, l: List, path: &str, op: &str, wanted: Dynamic| {
-            compare(&ctx, &g, l.into_iter(), path, op, &wanted)
+            compare(&ctx, &g, l.elements(), path, op, &wanted)
         },
     );
     let g = getters.clone();
