@@ -308,6 +308,7 @@ let marks = find_in_chinese(plan.tasks[0], "(),;:");
 let lines = group_by_line(marks);
 report(plan, `${lines.len()} ${lines[0].len()}`);
 report(plan, splice(lines[0], #{ "(": "（", ")": "）", ";": "；" }));
+report(plan, `stretch: ${span(lines[0]).source}`);
 report(plan, distinct_chars(source(lines[0]) + source([]) + ",("));
 let all = find_in_chinese(plan.tasks[0], ",") + find_in_chinese(plan.tasks[1], ",");
 report(plan, `${group_by_line(all).len()} ${group_by_line([]).len()}`);
@@ -329,6 +330,7 @@ report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
             "[[1, 2], [3], [4, 5]]",
             "[[1], [2, 3]] []",
             "of all tasks: 2 2 true",
+            "stretch: ,加大力度(市司法局负责;持续推进)",
         ]
     );
     // Spans out of order, keys not as many as values, a replacement that is
@@ -337,6 +339,7 @@ report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
     for (body, says) in [
         ("splice([m[1], m[0]], #{});", "in order"),
         ("chunk_by([1, 2], [1]);", "as many keys"),
+        ("span([]);", "span of an empty array"),
         ("splice(m, #{ \"(\": 1 });", "must be a string"),
     ] {
         let err = messages(text, &format!("{marks}{body}")).unwrap_err();

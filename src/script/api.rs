@@ -1827,6 +1827,21 @@ fn register_helpers(engine: &mut Engine) {
                 }))
             },
         )
+        // The stretch from the first element's start to the last one's end.
+        .register_fn(
+            "span",
+            |ctx: NativeCallContext, xs: &mut Array| -> RhaiResult<Dynamic> {
+                let (Some(first), Some(last)) = (xs.first(), xs.last()) else {
+                    return Err("span of an empty array".into());
+                };
+                let (doc, first) = place(&ctx, first)?;
+                let (_, last) = place(&ctx, last)?;
+                let span = doc
+                    .span(first.span.start, last.span.end.max(first.span.start))
+                    .ok_or("span: the elements are not in one text")?;
+                Ok(Dynamic::from(SpanRef { doc, span }))
+            },
+        )
         .register_fn(
             "group_by_line",
             |ctx: NativeCallContext, items: Array| -> RhaiResult<Array> {
