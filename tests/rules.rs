@@ -479,12 +479,12 @@ fn findings_are_sorted_and_deterministic() {
 fn registry_functions() {
     let set = one_rule(
         "reg",
-        r#"report(plan, `${registry_enabled()} ${is_known_unit("市知识产权局")} ${canonical_unit("市知识产权局")} ${nearest_unit("市知识产全局")} ${nearest_unit("完全无关")}`);"#,
+        r#"report(plan, `${registry_enabled()} ${is_known_unit("市知识产权局")} ${canonical_unit("市知识产权局")} ${nearest_unit("市知识产全局")} ${nearest_unit("完全无关")} ${canonical_units(["市知识产权局", "市司法局"])}`);"#,
     );
     let mut settings = Settings::default();
     assert_eq!(
         run(&set, PLAN, &settings).findings[0].message,
-        "false false   "
+        "false false    [\"市知识产权局\", \"市司法局\"]"
     );
     settings.registry = Arc::new(UnitRegistry::new([planlint::check::RegistryUnit {
         name: "天津市知识产权局".into(),
@@ -492,7 +492,7 @@ fn registry_functions() {
     }]));
     assert_eq!(
         run(&set, PLAN, &settings).findings[0].message,
-        "true true 天津市知识产权局 天津市知识产权局 "
+        "true true 天津市知识产权局 天津市知识产权局  [\"天津市知识产权局\", \"市司法局\"]"
     );
 }
 

@@ -421,6 +421,7 @@ report(plan, `${[#{ a: 1 }, #{ a: 1.0 }, #{ a: "1" }].filter_by("a", 1).len()} e
 report(plan, `${[#{ a: 'x' }, #{ a: "x" }, #{ a: () }].reject_by("a", ()).len()} not ()`);
 report(plan, `${[#{ a: 3 }, #{ a: 1 }, #{ a: () }].filter_by("a", "<=", 2)}`);
 report(plan, `${chunk_by([1, 2, 3, 4], [0, 0, 0, 1], ["a", "b", "b", "b"])}`);
+report(plan, `repeats ${repeats(["a", "b", "a", (), "a", ()])} ${repeats([1, 1, 1], ["x", "y", "x"])} ${repeats([1.5, 2.5, 1.5])} ${repeats([])}`);
 "#;
     let mut got = messages(PLAN, body).unwrap();
     got.sort();
@@ -433,6 +434,7 @@ report(plan, `${chunk_by([1, 2, 3, 4], [0, 0, 0, 1], ["a", "b", "b", "b"])}`);
             "[#{\"a\": 1}]",
             "[1, 2, ()]",
             "[[1], [2, 3], [4]]",
+            "repeats [[0, 2], [0, 4], [3, 5]] [[0, 2]] [[0, 2]] []",
         ]
     );
     for (body, says) in [
@@ -448,6 +450,7 @@ report(plan, `${chunk_by([1, 2, 3, 4], [0, 0, 0, 1], ["a", "b", "b", "b"])}`);
             "orders numbers",
         ),
         ("chunk_by([1, 2], [1, 1], [1]);", "as many keys"),
+        ("repeats([1, 2], [1]);", "as long as each other"),
     ] {
         let err = messages(PLAN, body).unwrap_err();
         assert!(err.contains(says), "{body}: {err}");

@@ -1631,6 +1631,81 @@ fn runs<K>(
     Ok(runs)
 }
 
+/// A key as `==` compares it, for hashing: `()`, booleans, integers,
+/// characters and strings (other keys are compared pairwise).
+#[derive(PartialEq, Eq, Hash)]
+enum KeyRepr {
+    Unit,
+    Bool(bool),
+    Int(INT),
+    Char(char),
+    Str(ImmutableString),
+}
+
+impl KeyRepr {
+    fn of(v: &Dynamic) -> Option<KeyRepr> {
+        if v.is_unit() {
+            Some(KeyRepr::Unit)
+        } else if let Ok(b) = v.as_bool() {
+            Some(KeyRepr::Bool(b))
+        } else if let Ok(i) = v.as_int() {
+            Some(KeyRepr::Int(i))
+        } else if let Ok(c) = v.as_char() {
+            Some(KeyRepr::Char(c))
+        } else {
+            v.read_lock::<ImmutableString>()
+                .map(|s| KeyRepr::Str(s.clone()))
+        }
+    }
+}
+
+/// `repeats(keys…)`: for each position whose keys all equal those of an
+/// earlier one, `[first, at]`: the first position with those keys, and this
+/// one, in order.
+fn repeats(
+    lists: &[&Array],
+    mut same: impl FnMut(usize, usize) -> RhaiResult<bool>,
+) -> RhaiResult<Array> {
+    let len = lists.first().map_or(0, |l| l.len());
+    let pair =
+        |f: usize, at: usize| Dynamic::from_array(vec![(f as INT).into(), (at as INT).into()]);
+    let mut out = Array::new();
+    let reprs: Option<Vec<Vec<KeyRepr>>> = (0..len)
+        .map(|i| lists.iter().map(|l| KeyRepr::of(&l[i])).collect())
+        .collect();
+    match reprs {
+        Some(reprs) => {
+            let mut first: std::collections::HashMap<Vec<KeyRepr>, usize> =
+                std::collections::HashMap::new();
+            for (at, key) in reprs.into_iter().enumerate() {
+                match first.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(f) => out.push(pair(*f.get(), at)),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(at);
+                    }
+                }
+            }
+        }
+        None => {
+            let mut firsts: Vec<usize> = Vec::new();
+            for at in 0..len {
+                let mut found = None;
+                for &f in &firsts {
+                    if same(f, at)? {
+                        found = Some(f);
+                        break;
+                    }
+                }
+                match found {
+                    Some(f) => out.push(pair(f, at)),
+                    None => firsts.push(at),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The document and place of anything a script may point at.
 fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Located)> {
     if let Some(found) = locate_handle(value) {
@@ -1889,6 +1964,30 @@ fn register_helpers(engine: &mut Engine) {
             },
         )
         .register_fn(
+            "repeats",
+            |ctx: NativeCallContext, keys: &mut Array| -> RhaiResult<Array> {
+                let keys = &*keys;
+                repeats(&[keys], |a, b| same_key(&ctx, &keys[a], &keys[b]))
+            },
+        )
+        .register_fn(
+            "repeats",
+            |ctx: NativeCallContext, keys: &mut Array, more: Array| -> RhaiResult<Array> {
+                if keys.len() != more.len() {
+                    return Err(format!(
+                        "repeats needs key lists as long as each other ({} and {})",
+                        keys.len(),
+                        more.len()
+                    )
+                    .into());
+                }
+                let keys = &*keys;
+                repeats(&[keys, &more], |a, b| {
+                    Ok(same_key(&ctx, &keys[a], &keys[b])? && same_key(&ctx, &more[a], &more[b])?)
+                })
+            },
+        )
+        .register_fn(
             "splice",
             |ctx: NativeCallContext, spans: &mut Array, map: rhai::Map| -> RhaiResult<String> {
                 let max = ctx.engine().max_string_size();
@@ -1977,6 +2076,26 @@ fn register_helpers(engine: &mut Engine) {
                     .registry
                     .canonical(name)
                     .map(str::to_owned)))
+            },
+        )
+        // Of an array of names: each as the registry writes it, or as given
+        // where the registry does not know it (or there is none).
+        .register_fn(
+            "canonical_units",
+            |ctx: NativeCallContext, names: &mut Array| -> RhaiResult<Array> {
+                let sc = context_of(&ctx)?;
+                names
+                    .iter()
+                    .map(|n| {
+                        let name = n
+                            .read_lock::<ImmutableString>()
+                            .ok_or("canonical_units takes an array of names (strings)")?;
+                        Ok(match sc.registry.canonical(&name) {
+                            Some(c) if c != name.as_str() => c.into(),
+                            _ => n.clone(),
+                        })
+                    })
+                    .collect()
             },
         )
         .register_fn(
