@@ -392,29 +392,17 @@ macro_rules! list_item {
         let doc = list.doc.clone();
         let plan = &list.doc.plan;
         match list.kind {
-            ListKind::Tasks => {
-                let $h = TaskRef { doc, t: i };
-                $body
-            }
-            ListKind::ChapterTasks(c) => {
-                let $h = TaskRef {
-                    doc,
-                    t: plan.chapters[c].tasks[i],
+            ListKind::Tasks
+            | ListKind::ChapterTasks(_)
+            | ListKind::SectionTasks(..)
+            | ListKind::UnitTasks(_) => {
+                let t = match list.kind {
+                    ListKind::ChapterTasks(c) => plan.chapters[c].tasks[i],
+                    ListKind::SectionTasks(c, s) => plan.chapters[c].sections[s].tasks[i],
+                    ListKind::UnitTasks(u) => plan.units[u].tasks[i],
+                    _ => i,
                 };
-                $body
-            }
-            ListKind::SectionTasks(c, s) => {
-                let $h = TaskRef {
-                    doc,
-                    t: plan.chapters[c].sections[s].tasks[i],
-                };
-                $body
-            }
-            ListKind::UnitTasks(u) => {
-                let $h = TaskRef {
-                    doc,
-                    t: plan.units[u].tasks[i],
-                };
+                let $h = TaskRef { doc, t };
                 $body
             }
             ListKind::Chapters => {
@@ -723,29 +711,15 @@ impl Api<'_> {
 /// a script value only if the query returns it, or one in the caller's
 /// array, which the query only reads (`xs.pluck(…)` copies no element).
 trait Element {
-    /// The property `step` of the element (the first step of a path).
-    fn read<'g>(
-        &mut self,
-        ctx: &NativeCallContext,
-        g: &'g Getters,
-        step: &str,
-        path: &str,
-        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
-    ) -> RhaiResult<Dynamic>;
+    /// The property of the element that `step` names (a path's first).
+    fn read(&mut self, step: &mut Step<'_, '_>) -> RhaiResult<Dynamic>;
     /// The element as a script value.
     fn owned(self) -> Dynamic;
 }
 
 impl Element for &mut Dynamic {
-    fn read<'g>(
-        &mut self,
-        ctx: &NativeCallContext,
-        g: &'g Getters,
-        step: &str,
-        path: &str,
-        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
-    ) -> RhaiResult<Dynamic> {
-        g.step(ctx, self, step, path, cache)
+    fn read(&mut self, step: &mut Step<'_, '_>) -> RhaiResult<Dynamic> {
+        step.of_value(self)
     }
     fn owned(self) -> Dynamic {
         self.clone()
@@ -759,31 +733,64 @@ struct ListItem<'l> {
 }
 
 impl Element for ListItem<'_> {
-    fn read<'g>(
-        &mut self,
-        ctx: &NativeCallContext,
-        g: &'g Getters,
-        step: &str,
-        path: &str,
-        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
-    ) -> RhaiResult<Dynamic> {
-        let type_id = self.list.item_type();
-        let get = match cache {
-            Some((t, get)) if *t == type_id => *get,
-            _ => match g.0.get(&type_id).and_then(|by_name| by_name.get(step)) {
-                Some(get) => {
-                    *cache = Some((type_id, get));
-                    get
-                }
-                // The value, for the error message that names its type.
-                None => return g.step(ctx, &mut self.list.item(self.i), step, path, cache),
-            },
-        };
-        let value = self.list.with_item(self.i, |h| get(Subject::Handle(h)));
-        Ok(value.unwrap_or(Dynamic::UNIT))
+    fn read(&mut self, step: &mut Step<'_, '_>) -> RhaiResult<Dynamic> {
+        match step.getter(self.list.item_type()) {
+            Some(get) => Ok(self
+                .list
+                .with_item(self.i, |h| get(Subject::Handle(h)))
+                .unwrap_or(Dynamic::UNIT)),
+            // Through the value, for the error message that names its type.
+            None => step.of_value(&mut self.list.item(self.i)),
+        }
     }
     fn owned(self) -> Dynamic {
         self.list.item(self.i)
+    }
+}
+
+/// One step of a property path, with the getter it found for the type of
+/// the last value it read (the elements of a list or an array are usually
+/// all of one type).
+struct Step<'a, 'g> {
+    ctx: &'a NativeCallContext<'a>,
+    getters: &'g Getters,
+    name: &'a str,
+    path: &'a str,
+    cached: Option<(std::any::TypeId, &'g Getter)>,
+}
+
+impl<'g> Step<'_, 'g> {
+    fn getter(&mut self, type_id: std::any::TypeId) -> Option<&'g Getter> {
+        match self.cached {
+            Some((t, get)) if t == type_id => Some(get),
+            _ => {
+                let get = self.getters.0.get(&type_id)?.get(self.name)?;
+                self.cached = Some((type_id, get));
+                Some(get)
+            }
+        }
+    }
+
+    /// The property of a script value: a getter of the API, or the key of an
+    /// object map; `()` from `()`, as `?.` gives.
+    fn of_value(&mut self, value: &mut Dynamic) -> RhaiResult<Dynamic> {
+        if value.is_unit() {
+            return Ok(Dynamic::UNIT);
+        }
+        if value.is_map() {
+            let next = value
+                .read_lock::<rhai::Map>()
+                .and_then(|m| m.get(self.name).cloned());
+            return Ok(next.unwrap_or(Dynamic::UNIT));
+        }
+        match self.getter(value.type_id()) {
+            Some(get) => Ok(get(Subject::Value(value)).unwrap_or(Dynamic::UNIT)),
+            None => {
+                let type_name = self.ctx.engine().map_type_name(value.type_name());
+                let (name, path) = (self.name, self.path);
+                Err(format!("{type_name} has no property `{name}` (in `{path}`)").into())
+            }
+        }
     }
 }
 
@@ -811,10 +818,8 @@ struct Getters(
 );
 
 impl Getters {
-    /// The value at a property path (`["deadline", "kind"]`) of each item, in
-    /// order. A step reads a getter of the API, or the key of an object map;
-    /// a step from `()` gives `()`, as `?.` does. The getter of each step is
-    /// looked up once per item type, not once per item.
+    /// The value at a property path (`deadline.kind`) of each item, in order,
+    /// handed to `each` with the item.
     fn read_all<E: Element>(
         &self,
         ctx: &NativeCallContext,
@@ -822,62 +827,36 @@ impl Getters {
         path: &str,
         mut each: impl FnMut(E, Dynamic) -> RhaiResult<()>,
     ) -> RhaiResult<()> {
-        let steps: Vec<&str> = path.split('.').collect();
-        if steps.iter().any(|s| s.is_empty()) {
+        let names: Vec<&str> = path.split('.').collect();
+        if names.iter().any(|s| s.is_empty()) {
             return Err(format!(
                 "`{path}` is not a property path (names joined by `.`, as in \"deadline.kind\")"
             )
             .into());
         }
-        let mut cached: Vec<Option<(std::any::TypeId, &Getter)>> = vec![None; steps.len()];
+        let mut steps: Vec<Step<'_, '_>> = names
+            .iter()
+            .map(|name| Step {
+                ctx,
+                getters: self,
+                name,
+                path,
+                cached: None,
+            })
+            .collect();
+        let (first, rest) = steps.split_first_mut().expect("a path has a first step");
         for mut item in items {
             // The first step reads the item itself: no copy of it is made.
-            let mut value = item.read(ctx, self, steps[0], path, &mut cached[0])?;
-            for (step, cache) in steps.iter().zip(cached.iter_mut()).skip(1) {
+            let mut value = item.read(first)?;
+            for step in rest.iter_mut() {
                 if value.is_unit() {
                     break;
                 }
-                value = self.step(ctx, &mut value, step, path, cache)?;
+                value = step.of_value(&mut value)?;
             }
             each(item, value)?;
         }
         Ok(())
-    }
-
-    /// The property `step` of `value`; `cache` keeps the getter found for the
-    /// last value's type.
-    fn step<'g>(
-        &'g self,
-        ctx: &NativeCallContext,
-        value: &mut Dynamic,
-        step: &str,
-        path: &str,
-        cache: &mut Option<(std::any::TypeId, &'g Getter)>,
-    ) -> RhaiResult<Dynamic> {
-        if value.is_unit() {
-            return Ok(Dynamic::UNIT);
-        }
-        if value.is_map() {
-            let next = value
-                .read_lock::<rhai::Map>()
-                .and_then(|m| m.get(step).cloned());
-            return Ok(next.unwrap_or(Dynamic::UNIT));
-        }
-        let type_id = value.type_id();
-        let get = match cache {
-            Some((t, get)) if *t == type_id => *get,
-            _ => {
-                let Some(get) = self.0.get(&type_id).and_then(|g| g.get(step)) else {
-                    let type_name = ctx.engine().map_type_name(value.type_name());
-                    return Err(
-                        format!("{type_name} has no property `{step}` (in `{path}`)").into(),
-                    );
-                };
-                *cache = Some((type_id, get));
-                get
-            }
-        };
-        Ok(get(Subject::Value(value)).unwrap_or(Dynamic::UNIT))
     }
 }
 
