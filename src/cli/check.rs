@@ -1233,3 +1233,69 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::in_order;
+    use std::io;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// Early items finish last (they sleep longest), yet the results come in
+    /// the order of the items, and no more are taken than the window allows.
+    #[test]
+    fn in_order_hands_results_over_in_item_order_with_a_bounded_window() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let items: Vec<usize> = (0..40).collect();
+        let taken = AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        let mut most_ahead = 0;
+        pool.install(|| {
+            in_order(
+                &items,
+                |&i| {
+                    taken.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(if i % 8 == 0 { 20 } else { 1 }));
+                    i * 10
+                },
+                |at, r| {
+                    most_ahead = most_ahead.max(taken.load(Ordering::SeqCst) - at);
+                    seen.push((at, r));
+                    Ok(())
+                },
+            )
+        })
+        .unwrap();
+        let expected: Vec<(usize, usize)> = items.iter().map(|&i| (i, i * 10)).collect();
+        assert_eq!(seen, expected);
+        // Two workers, four items each: at most 8 taken and not yet handed over.
+        assert!(most_ahead <= 8, "{most_ahead} items taken ahead");
+    }
+
+    #[test]
+    fn in_order_stops_at_the_first_error() {
+        let items: Vec<usize> = (0..1000).collect();
+        let done = AtomicUsize::new(0);
+        let mut handed = 0;
+        let result = in_order(
+            &items,
+            |&i| {
+                done.fetch_add(1, Ordering::SeqCst);
+                i
+            },
+            |at, _| {
+                handed += 1;
+                if at == 3 {
+                    return Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
+                }
+                Ok(())
+            },
+        );
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(handed, 4);
+        assert!(done.load(Ordering::SeqCst) < 100, "the workers went on");
+    }
+}

@@ -872,42 +872,16 @@ fn matches(ctx: &NativeCallContext, found: &Dynamic, wanted: &Dynamic) -> RhaiRe
         }
         return Ok(false);
     }
-    fn number(v: &Dynamic) -> Option<FLOAT> {
-        v.as_int()
-            .map(|i| i as FLOAT)
-            .ok()
-            .or_else(|| v.as_float().ok())
-    }
-    let comparable = |v: &Dynamic| {
-        v.is_unit()
-            || v.is_bool()
-            || v.is_int()
-            || v.is_float()
-            || v.is_char()
-            || v.is_string()
-            || v.is::<Date>()
-    };
-    if !comparable(wanted) {
+    if !(wanted.is_unit() || wanted.is_bool() || orderable(wanted)) {
         let type_name = ctx.engine().map_type_name(wanted.type_name());
         return Err(format!("filter_by and reject_by compare (), booleans, numbers, characters, strings and dates, not {type_name}").into());
     }
-    Ok(match (found, wanted) {
-        (a, b) if a.is_unit() || b.is_unit() => a.is_unit() && b.is_unit(),
-        (a, b) if a.is_bool() => b.as_bool().ok() == Some(a.as_bool().unwrap_or(false)),
-        (a, b) if a.is_int() && b.is_int() => a.as_int().ok() == b.as_int().ok(),
-        (a, b) if number(a).is_some() => number(a) == number(b),
-        (a, b) if a.is_char() => b.as_char().ok() == a.as_char().ok(),
-        (a, b) if a.is_string() => match (
-            a.read_lock::<ImmutableString>(),
-            b.read_lock::<ImmutableString>(),
-        ) {
-            (Some(a), Some(b)) => *a == *b,
-            _ => false,
-        },
-        (a, b) => match (a.read_lock::<Date>(), b.read_lock::<Date>()) {
-            (Some(a), Some(b)) => *a == *b,
-            _ => false,
-        },
+    Ok(if found.is_unit() || wanted.is_unit() {
+        found.is_unit() && wanted.is_unit()
+    } else if found.is_bool() || wanted.is_bool() {
+        found.as_bool().ok() == wanted.as_bool().ok()
+    } else {
+        order(found, wanted) == Some(std::cmp::Ordering::Equal)
     })
 }
 
@@ -979,12 +953,7 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
                 )
             }
         };
-        if !(wanted.is_int()
-            || wanted.is_float()
-            || wanted.is_string()
-            || wanted.is_char()
-            || wanted.is::<Date>())
-        {
+        if !orderable(wanted) {
             let type_name = ctx.engine().map_type_name(wanted.type_name());
             return Err(format!(
                 "filter_by orders numbers, characters, strings and dates, not {type_name}"
@@ -1031,6 +1000,11 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
             compare(&ctx, &g, a.iter_mut(), path, op, &wanted)
         },
     );
+}
+
+/// Whether [`order`] orders this value with others of its kind.
+fn orderable(v: &Dynamic) -> bool {
+    v.is_int() || v.is_float() || v.is_string() || v.is_char() || v.is::<Date>()
 }
 
 /// How two values order: numbers with numbers, strings with strings,
