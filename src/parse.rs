@@ -518,7 +518,9 @@ pub(crate) fn may_start_element(rest: &str) -> bool {
     let next = chars.next();
     let next_is_digit = next.is_some_and(|n| n.is_ascii_digit());
     match c {
-        '0'..='9' | '（' | '(' | '〔' | '［' | '[' | '【' | '﹝' => true,
+        '0'..='9' | '〔' | '［' | '[' | '【' | '﹝' => true,
+        // A document number (`（2020）12号`) or a responsibility bracket.
+        '（' | '(' => next_is_digit || may_be_bracket(rest),
         '力' => rest.starts_with("力争到"),
         '争' => rest.starts_with("争取到"),
         '到' | '第' => next_is_digit,
@@ -533,6 +535,59 @@ pub(crate) fn may_start_element(rest: &str) -> bool {
         '年' => matches!(next, Some('底' | '末' | '内')),
         _ => false,
     }
+}
+
+/// Words of which a responsibility bracket (`resp_bracket` in plan.pest)
+/// holds at least one: a firm clause names units by their role (`负责`,
+/// `牵头`, `配合`…), by a label and a colon (`责任单位：`), by the convention
+/// (`列第一位者为牵头单位`), or gives a time limit (a digit, `每`, a `年` of
+/// `今年`/`年底`/`年内`, `持续`, `长期`, `常态化`). The test
+/// `bracket_precheck_misses_nothing` checks the list against the grammar.
+const BRACKET_WORDS: [&str; 16] = [
+    "负责",
+    "牵头",
+    "配合",
+    "参与",
+    "协助",
+    "协同",
+    "协办",
+    "：",
+    ":",
+    "第一位",
+    "首位",
+    "每",
+    "年",
+    "持续",
+    "长期",
+    "常态化",
+];
+
+/// Whether `rest`, which starts with an opening bracket, may start a
+/// responsibility bracket: it closes on its line (with at most one level of
+/// inner brackets, as `bracket_closes` in plan.pest) and holds one of
+/// [`BRACKET_WORDS`] or a digit. Most brackets of running text (`（以下简称…）`,
+/// `（详见附件）`, a heading's `（一）`) are then never handed to the grammar,
+/// which would read them clause by clause before failing.
+fn may_be_bracket(rest: &str) -> bool {
+    let mut depth = 0u8;
+    let mut end = None;
+    for (i, c) in rest.char_indices().skip(1) {
+        match c {
+            '（' | '(' if depth == 0 => depth = 1,
+            '（' | '(' => return false,
+            '）' | ')' if depth == 1 => depth = 0,
+            '）' | ')' => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(end) = end else {
+        return false;
+    };
+    let inside = &rest[..end];
+    inside.bytes().any(|b| b.is_ascii_digit()) || BRACKET_WORDS.iter().any(|w| inside.contains(w))
 }
 
 /// Whether a comparison word (`不少于`, `超过`, `达到`…) or a baseline
@@ -2282,10 +2337,17 @@ mod tests {
     fn test_lines() -> Vec<String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut lines: Vec<String> = Vec::new();
-        for dir in ["seeds", "tests/fixtures/plans"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-                lines.extend(text.lines().map(str::to_string));
+        let mut dirs = vec![root.join("seeds"), root.join("tests/fixtures/plans")];
+        for entry in std::fs::read_dir(root.join("rules/fixtures")).unwrap() {
+            dirs.push(entry.unwrap().path());
+        }
+        for dir in dirs {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "txt") {
+                    let text = std::fs::read_to_string(path).unwrap();
+                    lines.extend(text.lines().map(str::to_string));
+                }
             }
         }
         lines
@@ -2419,6 +2481,84 @@ mod tests {
             );
         }
         assert!(skipped > 100, "the test must cover skipped lines");
+    }
+
+    #[test]
+    fn bracket_precheck_misses_nothing() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let grammar = std::fs::read_to_string(root.join("grammar/plan.pest")).unwrap();
+        let literals = |rule: &str| -> Vec<String> {
+            let def = grammar
+                .lines()
+                .skip_while(|l| !l.starts_with(&format!("{rule} ")))
+                .take_while(|l| !l.trim().is_empty())
+                .collect::<String>();
+            def.split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect()
+        };
+        let mut lines = test_lines();
+        // A bracket of each role word, each kind of time limit, the
+        // convention and a labelled form, each alone in its bracket.
+        let mut brackets: Vec<String> = Vec::new();
+        for word in literals("role_joint") {
+            brackets.push(format!("（市发展改革委{word}负责）"));
+        }
+        for word in literals("role_coop") {
+            brackets.push(format!("（市发展改革委、市财政局{word}）"));
+        }
+        brackets.extend(
+            [
+                "（市商务局牵头）",
+                "（市商务局负责）",
+                "（持续推进）",
+                "（长期坚持）",
+                "（常态化推进）",
+                "（2021年底前完成）",
+                "（6月底前）",
+                "（年底前完成）",
+                "（今年内完成）",
+                "（每季度末）",
+                "（列第一位者为牵头单位）",
+                "（首位为牵头单位）",
+                "（责任单位：市商务局）",
+                "(牵头单位:市商务局)",
+                "（完成时限：2021年6月）",
+                "（市委宣传部（市版权局）负责）",
+            ]
+            .map(str::to_string),
+        );
+        for b in &brackets {
+            assert!(
+                PlanParser::parse(Rule::resp_bracket, b).is_ok(),
+                "the grammar reads {b}"
+            );
+            lines.push(format!("1.工作内容。{b}"));
+        }
+        let (mut kept, mut skipped) = (0, 0);
+        for line in &lines {
+            for (i, c) in line.char_indices() {
+                if !matches!(c, '（' | '(') {
+                    continue;
+                }
+                let rest = &line[i..];
+                if may_be_bracket(rest) {
+                    kept += 1;
+                    continue;
+                }
+                skipped += 1;
+                assert!(
+                    PlanParser::parse(Rule::resp_bracket, rest).is_err(),
+                    "the precheck skips a bracket the grammar reads: {rest}"
+                );
+            }
+        }
+        assert!(
+            kept > 100 && skipped > 100,
+            "kept {kept}, skipped {skipped}"
+        );
     }
 
     #[test]
