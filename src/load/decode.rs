@@ -58,7 +58,7 @@ pub(crate) fn sniff_binary(bytes: &[u8]) -> Option<String> {
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Some((*what).to_owned());
     }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+    if let Some(at) = memchr::memchr(0, bytes) {
         return Some(if looks_like_bomless_utf16(bytes) {
             "NUL bytes: this looks like UTF-16 without a byte-order mark; save it as UTF-8"
                 .to_owned()
@@ -69,10 +69,20 @@ pub(crate) fn sniff_binary(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
     // Text has line breaks and tabs, and now and then a form feed or an escape;
     // other C0 controls and DEL are rare in it and common in binary data.
-    let controls = head
-        .iter()
-        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)) || b == 0x7F)
-        .count();
+    // Counted in byte-wide sums over short chunks, without a branch: that
+    // form the compiler turns into vector code (a byte at a time, it was a
+    // fifth of loading a plan).
+    let controls: usize = head
+        .chunks(255)
+        .map(|chunk| {
+            let n = chunk.iter().fold(0u8, |n, &b| {
+                let allowed =
+                    (b == b'\t') | (b == b'\n') | (b == b'\r') | (b == 0x0C) | (b == 0x1B);
+                n + u8::from(((b < 0x20) & !allowed) | (b == 0x7F))
+            });
+            usize::from(n)
+        })
+        .sum();
     if controls * 10 > head.len() {
         return Some(format!(
             "binary data ({controls} control bytes in the first {} bytes)",
@@ -128,6 +138,11 @@ pub(crate) fn decode(
             return Ok((text, name_of(encoding)));
         }
         // A page that lies about its charset is common; fall back to detection.
+    }
+    // simdutf8 validates a plan in a tenth of the time std's check takes on
+    // Chinese text; std's error, which says where and why, only on failure.
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+        return Ok((text.to_owned(), UTF8));
     }
     let utf8_error = match std::str::from_utf8(bytes) {
         Ok(text) => return Ok((text.to_owned(), UTF8)),
