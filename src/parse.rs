@@ -631,8 +631,9 @@ fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
     let mut out: Vec<(Pair<Rule>, usize)> = Vec::new();
     let mut pos = from;
     let mut floor = from;
-    while let Some(c) = src[pos..].chars().next() {
-        if may_start_element(&src[pos..]) {
+    let bytes = src.as_bytes();
+    while let Some(&lead) = bytes.get(pos) {
+        if may_start_element_bytes(&bytes[pos..]) && may_start_element(&src[pos..]) {
             if let Some((element, len)) = element_at(src, pos) {
                 let mut start = pos;
                 let mut found = element;
@@ -662,9 +663,49 @@ fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
                 continue;
             }
         }
-        pos += c.len_utf8();
+        pos += utf8_len(lead);
     }
     out
+}
+
+/// The length of the UTF-8 sequence that byte `lead` starts.
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
+/// The characters [`may_start_element`] looks further at, as the big-endian
+/// value of their UTF-8 bytes (all of them take three).
+const ELEMENT_FIRST_CHARS: [u32; 18] = {
+    let chars = [
+        '（', '〔', '［', '【', '﹝', '力', '争', '到', '第', '每', '自', '从', '本', '今', '明',
+        '当', '次', '年',
+    ];
+    let mut keys = [0; 18];
+    let mut i = 0;
+    while i < chars.len() {
+        let mut buf = [0; 4];
+        let b = chars[i].encode_utf8(&mut buf).as_bytes();
+        keys[i] = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        i += 1;
+    }
+    keys
+};
+
+/// A cheap first look for [`may_start_element`] at the bytes of `rest`: false
+/// where no element can start, without decoding the character. The element
+/// scan visits every character of a plan, nearly all of which it skips here.
+fn may_start_element_bytes(rest: &[u8]) -> bool {
+    match rest {
+        [b'0'..=b'9' | b'(' | b'[', ..] => true,
+        [a @ 0xE0..=0xEF, b, c, ..] => ELEMENT_FIRST_CHARS
+            .contains(&(u32::from(*a) << 16 | u32::from(*b) << 8 | u32::from(*c))),
+        _ => false,
+    }
 }
 
 /// The element starting at byte `pos` of `src`, and its length.
@@ -2484,6 +2525,49 @@ mod tests {
     }
 
     #[test]
+    fn byte_precheck_misses_nothing() {
+        // What may follow the first character in the forms `may_start_element`
+        // tells apart by their second and third characters.
+        let follows = [
+            "",
+            "1",
+            "年",
+            "本",
+            "月",
+            "季",
+            "半",
+            "周",
+            "底",
+            "末",
+            "内",
+            "意",
+            "方",
+            "计",
+            "通",
+            "办",
+            "要",
+            "文",
+            "规",
+            "决",
+            "争到",
+            "取到",
+            "市政府负责）",
+        ];
+        let mut kept = 0;
+        // Every element starts with a character of the BMP.
+        for c in (0..0x1_0000).filter_map(char::from_u32) {
+            for f in follows {
+                let rest = format!("{c}{f}");
+                if may_start_element(&rest) {
+                    assert!(may_start_element_bytes(rest.as_bytes()), "{rest}");
+                    kept += 1;
+                }
+            }
+        }
+        assert!(kept > 30, "{kept}");
+    }
+
+    #[test]
     fn bracket_precheck_misses_nothing() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let grammar = std::fs::read_to_string(root.join("grammar/plan.pest")).unwrap();
@@ -2649,5 +2733,39 @@ mod tests {
         assert_eq!(split_month_day("917"), Some((9, 17)));
         assert_eq!(split_month_day("1231"), Some((12, 31)));
         assert_eq!(split_month_day("111"), None);
+    }
+}
+
+#[cfg(test)]
+mod microbench {
+    use super::*;
+
+    /// Instructions of element parses: `valgrind --tool=callgrind` on
+    /// `cargo test --release --lib microbench -- --ignored`, PLANLINT_MB=N.
+    #[test]
+    #[ignore]
+    fn element_parses() {
+        let n: usize = std::env::var("PLANLINT_MB")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let which = std::env::var("PLANLINT_MB_WHICH").unwrap_or_default();
+        let samples = [
+            ("short", "(市高级人民法院负责;202012月底前完成)"),
+            ("long", "(市委宣传部、市司法局、市市场监管委、市知识产权局、市公安局、市农业农村委、市文化和旅游局、天津海关按职责分工负责;持续推进)"),
+            ("lead", "(市高级人民法院、市人民检察院、市公安局、市知识产权局、市司法局牵头,市委宣传部、市农业农村委、市文化和旅游局、天津海关、市市场监管委按职责分工负责;持续推进)"),
+            ("date", "2021年底前完成"),
+        ];
+        for _ in 0..n {
+            for (name, s) in samples {
+                if which.is_empty() || which == name {
+                    std::hint::black_box(
+                        PlanParser::parse(Rule::element, std::hint::black_box(s))
+                            .unwrap()
+                            .count(),
+                    );
+                }
+            }
+        }
     }
 }
