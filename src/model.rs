@@ -328,6 +328,23 @@ pub struct Owner {
     pub span: Span,
 }
 
+impl Owner {
+    /// Whether the owner is a collective (`各有关部门和单位`, `各区人民政府`,
+    /// `有关部门`, `其他相关单位`) rather than one unit: each member answers
+    /// for its own part, so none of them is a lead.
+    pub fn is_collective(&self) -> bool {
+        is_collective_name(&self.unit)
+    }
+}
+
+/// Whether a unit name names a collective (集合性称谓): `各…`, `有关…`,
+/// `相关…`, `其他…`.
+pub fn is_collective_name(name: &str) -> bool {
+    ["各", "有关", "相关", "其他", "其它"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
 /// What kind of time limit a task has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

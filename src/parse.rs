@@ -1890,8 +1890,10 @@ impl<'a> Assembler<'a> {
         });
     }
 
-    /// A paragraph of a chapter outside its tasks: the chapter's goal when it
-    /// sets a target year or quantities before the first task.
+    /// A paragraph of a chapter outside its tasks: part of the chapter's goal
+    /// when it sets a target year or quantities before the first task. A goal
+    /// may take several paragraphs (`到2020年，…` then `到2025年，…`): each
+    /// such paragraph is added to it.
     /// `framework`: the paragraph stands under a framework part (`发展目标`),
     /// which is a section of the chapter but does not end its preamble.
     fn chapter_text(&mut self, i: usize, framework: bool) {
@@ -1899,10 +1901,7 @@ impl<'a> Assembler<'a> {
             return;
         };
         let chapter = &self.plan.chapters[c];
-        if chapter.goal.is_some()
-            || !chapter.tasks.is_empty()
-            || (!chapter.sections.is_empty() && !framework)
-        {
+        if !chapter.tasks.is_empty() || (!chapter.sections.is_empty() && !framework) {
             return;
         }
         let l = &self.lines[i];
@@ -1910,6 +1909,15 @@ impl<'a> Assembler<'a> {
             return;
         }
         let s = l.start + self.leading_space(i);
+        if let Some(goal) = &mut self.plan.chapters[c].goal {
+            goal.text.push('\n');
+            goal.text
+                .push_str(self.ctx.raw(s, l.end).trim_end_matches(is_space));
+            goal.targets.extend(l.targets.iter().cloned());
+            goal.year = goal.year.or(l.goal_years.first().map(|g| g.0));
+            goal.span.end = l.end;
+            return;
+        }
         let goal = Goal {
             year: l.goal_years.first().map(|g| g.0),
             text: self
@@ -2058,8 +2066,11 @@ impl<'a> Assembler<'a> {
     fn apply_bracket(&self, task: &mut Task, b: &BracketRead, first_leads: &mut bool) {
         *first_leads |= b.convention;
         let mut owners = b.owners.clone();
+        // The convention names a lead only where the first is one unit: in
+        // `（各有关部门和单位，各省级人民政府按职责分工负责）` each answers for its
+        // own part.
         if *first_leads && !b.explicit_lead {
-            if let Some(first) = owners.first_mut() {
+            if let Some(first) = owners.first_mut().filter(|o| !o.is_collective()) {
                 first.role = Role::Lead;
                 first.wording = "列第一位者为牵头单位".to_string();
             }

@@ -64,7 +64,7 @@ fn bracket_on_its_own_line_and_labelled_lines() {
 #[test]
 fn first_named_leads_from_the_convention_on() {
     let plan = fixture("first-leads-convention.txt");
-    assert_eq!(plan.tasks.len(), 4);
+    assert_eq!(plan.tasks.len(), 5);
     assert_eq!(units(&plan.tasks[0], Role::Lead), ["财政部"]);
     assert_eq!(
         units(&plan.tasks[0], Role::Responsible),
@@ -81,6 +81,13 @@ fn first_named_leads_from_the_convention_on() {
     // `…等有关部门和单位负责` is open-ended.
     assert_eq!(units(&plan.tasks[3], Role::Lead), ["教育部"]);
     assert!(plan.tasks[3].bracket.as_ref().is_some_and(|b| b.open_ended));
+    // A collective named first is no lead: each answers for its own part.
+    assert!(units(&plan.tasks[4], Role::Lead).is_empty());
+    assert_eq!(
+        units(&plan.tasks[4], Role::Responsible),
+        ["各省级人民政府", "各有关部门和单位"]
+    );
+    assert!(plan.tasks[4].owners.iter().all(|o| o.is_collective()));
     assert_eq!(
         plan.doc_number.as_ref().map(|d| d.raw.as_str()),
         Some("国办发〔2019〕7号")
@@ -88,7 +95,7 @@ fn first_named_leads_from_the_convention_on() {
     assert_eq!(plan.issued, Date::parse_iso("2019-02-01"));
     assert_eq!(plan.issuer.as_deref(), Some("国务院办公厅"));
     // The signature after the last task is not part of it.
-    assert!(!plan.tasks[3].text.contains("国务院办公厅"));
+    assert!(!plan.tasks[4].text.contains("国务院办公厅"));
 }
 
 #[test]
@@ -280,10 +287,18 @@ fn annual_plan_forms() {
         .iter()
         .map(|t| (t.raw.as_str(), t.value, t.unit.as_str()))
         .collect();
+    // Both paragraphs of the goal, with the targets of each.
     assert_eq!(
         targets,
-        [("达到3.5万件", 3.5, "万件"), ("2.5万家", 2.5, "万家")]
+        [
+            ("达到3.5万件", 3.5, "万件"),
+            ("2.5万家", 2.5, "万家"),
+            ("突破100亿元", 100.0, "亿元")
+        ]
     );
+    assert!(goal
+        .text
+        .ends_with("\n到2023年，知识产权质押融资额突破100亿元。"));
 
     let t = &plan.tasks;
     assert_eq!(t[0].text, "2022年实现知识产权快速维权全覆盖。");

@@ -267,6 +267,13 @@ fn locate_handle(value: &Dynamic) -> Option<(Arc<Doc>, Located)> {
             }
         };
     }
+    // Spans first: the marks of text searches are what rules pass most, one
+    // or more per finding.
+    try_as!(
+        SpanRef,
+        |h| Some(h.span),
+        task_at(&h.doc.plan, h.span.start)
+    );
     try_as!(TaskRef, |h| Some(h.get().span), Some(h.t));
     try_as!(OwnerRef, |h| Some(h.get().span), Some(h.t));
     try_as!(DeadlineRef, |h| h.get().span, Some(h.t));
@@ -294,11 +301,6 @@ fn locate_handle(value: &Dynamic) -> Option<(Arc<Doc>, Located)> {
         None
     );
     try_as!(UnitRef, |h| first_mention(&h.doc.plan, h.get()), None);
-    try_as!(
-        SpanRef,
-        |h| Some(h.span),
-        task_at(&h.doc.plan, h.span.start)
-    );
     try_as!(PlanRef, |h| None, None);
     None
 }
@@ -1305,6 +1307,7 @@ fn register_owners(engine: &mut Api<'_>) {
         .register_get("unit", |h: &mut OwnerRef| h.doc.owner_unit(h.t, h.o))
         .register_get("role", |h: &mut OwnerRef| role_str(h.get().role))
         .register_get("wording", |h: &mut OwnerRef| h.get().wording.clone())
+        .register_get("collective", |h: &mut OwnerRef| h.get().is_collective())
         .register_get("index", |h: &mut OwnerRef| h.o as INT)
         .register_get("task", |h: &mut OwnerRef| TaskRef {
             doc: h.doc.clone(),
