@@ -1606,8 +1606,12 @@ impl<'a> Assembler<'a> {
                             .trim_start_matches(['【', '['])
                             .to_string()
                     });
+                // A sentence that cites a notice (`为贯彻落实…印发的《关于…》`) names
+                // no issuer of this plan.
                 if let Some(issuer) = issuer.filter(|s| {
-                    !s.is_empty() && s.chars().count() <= 40 && !s.contains(['。', '，', ','])
+                    !s.is_empty()
+                        && s.chars().count() <= 40
+                        && !s.contains(['。', '，', ',', '《', '》'])
                 }) {
                     // Drop a leading tag like `【地方】(2020)`.
                     let issuer = issuer
@@ -1622,6 +1626,48 @@ impl<'a> Assembler<'a> {
                 }
             }
         }
+        if self.plan.issuer.is_none() {
+            self.plan.issuer = (0..body_start.min(n)).find_map(|i| self.news_issuer(i));
+        }
+    }
+
+    /// The issuer a news page names before the plan's title:
+    /// `近日，成都市委办公厅、市政府办公厅印发了《成都市加强…实施方案》` gives
+    /// `成都市委办公厅、市政府办公厅`. Only where the title in 《》 is the plan's
+    /// own: `…国务院办公厅印发的《关于强化知识产权保护的意见》` names another
+    /// document's issuer.
+    fn news_issuer(&self, i: usize) -> Option<String> {
+        let title = self.plan.title.as_deref()?;
+        let t = self.text(i);
+        let (before, after) = ["印发了《", "印发《"]
+            .iter()
+            .find_map(|w| t.split_once(w))?;
+        // The page may cite the title without its period, or with it.
+        let cited = after.split_once('》')?.0.trim_matches(is_space);
+        let (short, long) = if cited.len() <= title.len() {
+            (cited, title)
+        } else {
+            (title, cited)
+        };
+        if !long.starts_with(short) || short.chars().count() < 8 {
+            return None;
+        }
+        // The clause before 印发, less a lead-in such as `近日`.
+        let clause = before
+            .rsplit(['，', ',', '。', '：', ':', '；', ';'])
+            .next()?
+            .trim_matches(is_space);
+        let issuer = ["近日", "日前", "近期", "最近"]
+            .iter()
+            .find_map(|w| clause.strip_prefix(w))
+            .unwrap_or(clause)
+            .trim_matches(is_space);
+        // `关于印发《…》的通知` without its issuer names none.
+        if issuer.ends_with("关于") {
+            return None;
+        }
+        (!issuer.is_empty() && issuer.chars().count() <= 40 && !issuer.contains(['《', '“']))
+            .then(|| issuer.to_string())
     }
 
     /// Which numbered level holds the tasks: the one whose items carry the most

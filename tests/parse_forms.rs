@@ -368,3 +368,36 @@ fn a_deadline_counted_from_the_issue_date() {
         Some("本意见印发之日起30日内")
     );
 }
+
+/// A news page names the issuer before the plan's title (seed 001 has one);
+/// a document it cites by another title names another issuer.
+#[test]
+fn issuer_of_a_news_page() {
+    let page = |lead: &str| {
+        format!(
+            "新闻来源：某网站\n{lead}\n\n某市加强知识产权保护工作实施方案\n\n\
+             一、总体要求\n（一）加强保护。完善制度。（市知识产权局负责；持续推进）\n"
+        )
+    };
+    let issuer = |lead: &str| parse_str(&page(lead)).unwrap().issuer;
+    assert_eq!(
+        issuer("近日，某市委办公厅、市政府办公厅印发了《某市加强知识产权保护工作实施方案》，并发出通知。")
+            .as_deref(),
+        Some("某市委办公厅、市政府办公厅")
+    );
+    // The title cited with its period.
+    assert_eq!(
+        issuer("日前，某市人民政府印发《某市加强知识产权保护工作实施方案（2021—2022年）》。")
+            .as_deref(),
+        Some("某市人民政府")
+    );
+    assert_eq!(
+        issuer("为贯彻落实中共中央办公厅、国务院办公厅印发的《关于强化知识产权保护的意见》，制定本方案。"),
+        None
+    );
+    assert_eq!(issuer("近日，某市印发了《某市促进就业工作方案》。"), None);
+    assert_eq!(
+        issuer("关于印发《某市加强知识产权保护工作实施方案》的通知"),
+        None
+    );
+}
