@@ -457,3 +457,24 @@ report(plan, `repeats ${repeats(["a", "b", "a", (), "a", ()])} ${repeats([1, 1, 
         assert!(!err.contains("Runtime error: "), "{err}");
     }
 }
+
+/// `owner.collective` tells a collective (`各市场监管所`) from one unit, on
+/// seed 003, and reads as the query `pluck("collective")` does.
+#[test]
+fn collective_owners_on_a_seed() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/seeds/003_63efe52fe03403ac.txt"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let body = r#"
+let names = #{};
+let owners = [];
+for t in plan.tasks { for o in t.owners { owners.push(o); if o.collective { names[o.unit] = true; } } }
+let looped = [];
+for o in owners { looped.push(o.collective); }
+report(plan, `${names.keys()} ${owners.pluck("collective") == looped}`);
+"#;
+    let found = messages(&text, body).unwrap();
+    assert_eq!(found, [r#"["各市场监管所", "各相关市场监管所"] true"#]);
+}
