@@ -452,7 +452,8 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
     line.dated.retain(|d| outside(d.start));
     line.recurring
         .retain(|d| d.span.is_none_or(|sp| outside(sp.start)));
-    line.targets.retain(|t| outside(t.span.start));
+    line.targets
+        .retain(|t| outside(t.span.start) && !is_standard(ctx.text, t));
     if line.kind == LineKind::BracketOnly && line.brackets.is_empty() {
         line.kind = LineKind::Text;
     }
@@ -1247,6 +1248,37 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
         baseline,
         span: ctx.span(s, e),
     }
+}
+
+/// Words before a quantity that make it a standard of the policy rather than
+/// a target of the task: a basis of calculation (`按6个月的…`) or a cap on a
+/// benefit (`最高不超过15万元`).
+const STANDARD_LEADS: [&str; 6] = ["按照", "按", "最高", "最低", "最多", "最长"];
+
+/// Measures of time: a duration followed by `的` describes a thing (`3—12个月的
+/// 就业见习`, `为期6个月的专项行动`), it does not set a time limit.
+const DURATIONS: [&str; 7] = ["个工作日", "工作日", "个月", "小时", "分钟", "天", "周"];
+
+/// Whether a quantity the grammar reads as a target is a standard the policy
+/// sets or a condition it names, not something the task commits to (目标):
+/// - after a basis or a cap ([`STANDARD_LEADS`]): `按6个月的当地月人均失业保险金`,
+///   `可申请最高不超过15万元的创业担保贷款`;
+/// - a strict comparison followed by `的`, a condition on who or what
+///   (`超过100人的企业`, `营业收入超过10亿元的企业5家`, where the target is `5家`);
+/// - a duration followed by `的` ([`DURATIONS`]).
+///
+/// A quantity followed by `的` is otherwise still a target (`建成5个以上的示范区`).
+fn is_standard(text: &str, target: &Target) -> bool {
+    let before = &text[..target.span.start];
+    if STANDARD_LEADS.iter().any(|w| before.ends_with(w)) {
+        return true;
+    }
+    if !text[target.span.end..].starts_with('的') {
+        return false;
+    }
+    let strict = matches!(target.comparator, Comparator::Gt | Comparator::Lt)
+        && !target.raw.starts_with("突破");
+    strict || DURATIONS.contains(&target.unit.as_str())
 }
 
 fn read_doc_number(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<DocNumber> {

@@ -401,3 +401,28 @@ fn issuer_of_a_news_page() {
         None
     );
 }
+
+#[test]
+fn standards_and_conditions_are_not_targets() {
+    let plan = fixture("policy-standards.txt");
+    let targets: Vec<Vec<&str>> = plan
+        .tasks
+        .iter()
+        .map(|t| t.targets.iter().map(|g| g.raw.as_str()).collect())
+        .collect();
+    // Left out: caps on a benefit (`最高不超过20万元`), conditions on who
+    // (`超过100人的`, `超过1亿元的`), a duration describing a thing
+    // (`3—12个月的就业见习`) and a basis of calculation (`按6个月的`). Kept: what
+    // the task commits to, `的` after it or not (`5个以上的…基地`), and a time
+    // limit (`3个工作日以内`).
+    assert_eq!(
+        targets,
+        [
+            vec!["不少于2亿元"],
+            vec!["5000个以上"],
+            vec![],
+            vec!["5个以上"],
+            vec!["压缩至3个工作日以内"],
+        ]
+    );
+}
