@@ -1250,6 +1250,21 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
     }
 }
 
+/// The last words of the name of a body that signs a plan (`…办公厅`,
+/// `…人民政府`, `…市场监督管理局`, `中共…市委`).
+const BODY_ENDINGS: [&str; 12] = [
+    "厅", "室", "政府", "委", "会", "局", "部", "署", "院", "办", "中心", "小组",
+];
+
+/// Whether `word` reads as the name of a body: Han characters only, 3 to 30 of
+/// them, ending as a body's name does ([`BODY_ENDINGS`]).
+fn is_body_name(word: &str) -> bool {
+    let n = word.chars().count();
+    (3..=30).contains(&n)
+        && word.chars().all(is_han)
+        && BODY_ENDINGS.iter().any(|e| word.ends_with(e))
+}
+
 /// Words before a quantity that make it a standard of the policy rather than
 /// a target of the task: a basis of calculation (`按6个月的…`) or a cap on a
 /// benefit (`最高不超过15万元`).
@@ -1597,8 +1612,10 @@ impl<'a> Assembler<'a> {
             (l.dated.len() == 1
                 && t.len() == d.end - d.start
                 && (d.full_date().is_some() || d.month_day.is_some()))
-            .then_some(d)
+            .then_some((i, d))
         });
+        let signed_by = alone.and_then(|(i, _)| self.signature_issuer(i));
+        let alone = alone.map(|(_, d)| d);
         let imprint = || {
             (0..n).rev().find_map(|i| {
                 let t = self.text(i);
@@ -1661,6 +1678,34 @@ impl<'a> Assembler<'a> {
         if self.plan.issuer.is_none() {
             self.plan.issuer = (0..body_start.min(n)).find_map(|i| self.news_issuer(i));
         }
+        if self.plan.issuer.is_none() {
+            self.plan.issuer = signed_by;
+        }
+    }
+
+    /// The issuer that signs above the dated signature on line `date`: the
+    /// lines just before it that are each the name of a body, or two names
+    /// set apart by spaces (`中共浙江省委办公厅` / `浙江省人民政府办公厅`, read as
+    /// `中共浙江省委办公厅、浙江省人民政府办公厅`, as a notice names them).
+    fn signature_issuer(&self, date: usize) -> Option<String> {
+        let mut names: Vec<&str> = Vec::new();
+        let mut i = date;
+        while i > 0 && names.len() < 4 {
+            i -= 1;
+            let t = self.text(i);
+            if t.is_empty() {
+                if names.is_empty() {
+                    continue;
+                }
+                break;
+            }
+            let line: Vec<&str> = t.split(is_space).filter(|w| !w.is_empty()).collect();
+            if !line.iter().all(|w| is_body_name(w)) {
+                break;
+            }
+            names.splice(0..0, line);
+        }
+        (!names.is_empty() && names.len() <= 4).then(|| names.join("、"))
     }
 
     /// The issuer a news page names before the plan's title:
@@ -2353,6 +2398,11 @@ impl<'a> Assembler<'a> {
             if let Ok(pairs) = PlanParser::parse(Rule::cell_units, src) {
                 for p in pairs.flatten().filter(|p| p.as_rule() == Rule::unit_group) {
                     read_unit_group(self.ctx, p, s, *role, label, &mut b);
+                }
+            } else if let Ok(mut pairs) = PlanParser::parse(Rule::cell_clauses, src) {
+                // Each unit has the role its clause gives, not the column's.
+                for clause in pairs.next().into_iter().flat_map(|p| p.into_inner()) {
+                    read_clause(self.ctx, clause, s, &mut b);
                 }
             }
             b.explicit_lead |= *role == Role::Lead;

@@ -426,3 +426,26 @@ fn standards_and_conditions_are_not_targets() {
         ]
     );
 }
+
+#[test]
+fn table_cells_that_give_roles_and_a_signature_that_names_the_issuer() {
+    let plan = fixture("task-table-roles.txt");
+    assert_eq!(plan.tasks.len(), 3);
+    // One 责任单位 column; a cell may give each unit its role.
+    assert_eq!(
+        units(&plan.tasks[0], Role::Responsible),
+        ["县市场监管局", "县政务服务中心"]
+    );
+    assert_eq!(units(&plan.tasks[1], Role::Lead), ["县发展改革局"]);
+    assert_eq!(
+        units(&plan.tasks[1], Role::Cooperate),
+        ["县财政局", "县税务局"]
+    );
+    assert_eq!(units(&plan.tasks[2], Role::Responsible), ["县工商联"]);
+    // No notice names the issuer: the bodies signing above the date do.
+    assert_eq!(
+        plan.issuer.as_deref(),
+        Some("中共某县县委办公室、某县人民政府办公室")
+    );
+    assert_eq!(plan.issued, Date::parse_iso("2023-03-01"));
+}
