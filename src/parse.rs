@@ -445,6 +445,14 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
             take_pair(ctx, &mut line, element, start + offset);
         }
     }
+    if line.brackets.is_empty() {
+        if let Some(b) = bare_bracket(ctx, start, end) {
+            if ctx.text[start..b.start].trim_matches(is_space).is_empty() {
+                line.kind = LineKind::BracketOnly;
+            }
+            line.brackets.push(b);
+        }
+    }
     // `flatten` also yields the pairs nested in brackets and labelled lines;
     // those were read with their bracket, so drop the duplicates found inside.
     let inside: Vec<(usize, usize)> = line.brackets.iter().map(|b| (b.start, b.end)).collect();
@@ -883,10 +891,113 @@ fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead>
         open_ended: false,
     };
     let mut meaningful = false;
+    let mut bare = Vec::new();
     for clause in body.into_inner() {
-        meaningful |= read_clause(ctx, clause, base, &mut b);
+        if clause.as_rule() == Rule::bare_units {
+            bare.push(clause);
+        } else {
+            meaningful |= read_clause(ctx, clause, base, &mut b);
+        }
+    }
+    // Units without a role are the responsible ones only where no unit has a
+    // role: beside `X牵头` they might as well be cooperating.
+    if meaningful && b.owners.is_empty() {
+        for group in bare.into_iter().flat_map(|c| c.into_inner()) {
+            let bodies = group
+                .clone()
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::unit)
+                .all(|u| reads_as_body(u.as_str().trim_matches(is_space)));
+            if bodies {
+                read_unit_group(ctx, group, base, Role::Responsible, "", &mut b);
+            }
+        }
     }
     meaningful.then_some(b)
+}
+
+/// The bracket that ends the line `start..end` naming units with no role
+/// (`bare_bracket` in plan.pest), if it stands after a full stop or alone on
+/// its line, and every name reads as a body's ([`reads_as_body`]): the form of
+/// plans whose brackets give only the units (`…专业教学标准。（教育部、工业和信息化部）`).
+/// A bracket inside a sentence (`市场监管部门（市市场监管局）`) explains a name.
+fn bare_bracket(ctx: &Ctx, start: usize, end: usize) -> Option<BracketRead> {
+    let line = ctx.text[start..end].trim_end_matches(is_space);
+    if !line.ends_with(['）', ')']) {
+        return None;
+    }
+    let mut depth = 0;
+    let mut open = None;
+    for (i, c) in line.char_indices().rev() {
+        match c {
+            '）' | ')' => depth += 1,
+            '（' | '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let open = open?;
+    let before = line[..open].trim_end_matches(is_space);
+    if !(before.is_empty() || before.ends_with(['。', '；', ';', '.'])) {
+        return None;
+    }
+    let pair = PlanParser::parse(Rule::bare_bracket, &line[open..])
+        .ok()?
+        .next()?;
+    let base = start + open;
+    let mut b = BracketRead {
+        start: base,
+        end: start + line.len(),
+        owners: Vec::new(),
+        explicit_lead: false,
+        deadline: None,
+        yearless: None,
+        convention: false,
+        open_ended: false,
+    };
+    for clause in pair.into_inner() {
+        if clause.as_rule() != Rule::bare_units {
+            read_clause(ctx, clause, base, &mut b);
+            continue;
+        }
+        for group in clause.into_inner() {
+            let bodies = group
+                .clone()
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::unit)
+                .all(|u| reads_as_body(u.as_str().trim_matches(is_space)));
+            if !bodies {
+                return None;
+            }
+            read_unit_group(ctx, group, base, Role::Responsible, "", &mut b);
+        }
+    }
+    (!b.owners.is_empty()).then_some(b)
+}
+
+/// Whether a unit named without a role reads as a body's name: Han characters
+/// (brackets inside allowed, `省司法厅（省法制办）`), ending as a body's name does
+/// (`…厅`, `…人民政府`), or a collective `各有关部门`, `有关单位`.
+fn reads_as_body(name: &str) -> bool {
+    let mut outer = String::with_capacity(name.len());
+    let mut depth = 0;
+    for c in name.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth -= 1,
+            _ if depth == 0 => outer.push(c),
+            _ => {}
+        }
+    }
+    is_body_name(&outer)
+        || is_collective_name(&outer)
+            && outer.chars().all(is_han)
+            && ["部门", "单位"].iter().any(|e| outer.ends_with(e))
 }
 
 fn read_labelled_line(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> BracketRead {
@@ -1076,9 +1187,10 @@ fn read_deadline_clause(
         Rule::recurring => Some(plain(read_recurring(ctx, inner, base))),
         Rule::dated => {
             let d = read_dated(ctx, inner, base);
-            // In a bracket a time limit needs more than a bare year; after a
-            // `完成时限：` label the year alone is the limit.
-            if d.year_only() && !d.done && !labelled {
+            // In a bracket a time limit needs more than a bare year (`2025年前`
+            // is one: by the end of 2025); after a `完成时限：` label the year
+            // alone is the limit.
+            if d.year_only() && !d.done && !d.before && !labelled {
                 return None;
             }
             Some(plain(dated_deadline(ctx, &d)))
@@ -1250,10 +1362,11 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
     }
 }
 
-/// The last words of the name of a body that signs a plan (`…办公厅`,
-/// `…人民政府`, `…市场监督管理局`, `中共…市委`).
-const BODY_ENDINGS: [&str; 12] = [
-    "厅", "室", "政府", "委", "会", "局", "部", "署", "院", "办", "中心", "小组",
+/// The last words of the name of a body (`…办公厅`, `…人民政府`, `…市场监督管理局`,
+/// `中共…市委`, `…执法支队`, `天津海关`, `…市场监管所`).
+const BODY_ENDINGS: [&str; 27] = [
+    "厅", "室", "政府", "委", "会", "局", "部", "署", "院", "办", "中心", "组", "中央", "所", "科",
+    "队", "站", "处", "馆", "社", "团", "联", "协", "关", "行", "公司", "大学",
 ];
 
 /// Whether `word` reads as the name of a body: Han characters only, 3 to 30 of
@@ -1263,6 +1376,18 @@ fn is_body_name(word: &str) -> bool {
     (3..=30).contains(&n)
         && word.chars().all(is_han)
         && BODY_ENDINGS.iter().any(|e| word.ends_with(e))
+}
+
+/// `text` as the names of one or more bodies, set apart by spaces or `、`
+/// (`中共浙江省委办公厅 浙江省人民政府办公厅`), joined by `、`; `None` if any part is
+/// not a body's name (a page's `首页 > 政务公开 > 政策文件` is not an issuer).
+fn body_names(text: &str) -> Option<String> {
+    let names: Vec<&str> = text
+        .split(|c: char| is_space(c) || c == '、')
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!names.is_empty() && names.len() <= 6 && names.iter().all(|w| is_body_name(w)))
+        .then(|| names.join("、"))
 }
 
 /// Words before a quantity that make it a standard of the policy rather than
@@ -1597,9 +1722,15 @@ impl<'a> Assembler<'a> {
         }
         // Own document number: one standing alone on its line, before the body
         // ends (cited numbers stand inside sentences).
+        // A page's metadata block gives it after its label (`发文字号：…`).
         let standalone = |l: &Line| -> Option<DocNumber> {
             let d = l.doc_numbers.first()?;
             let t = self.ctx.text[l.start..l.end].trim_matches(is_space);
+            let t = ["发文字号", "文号"]
+                .iter()
+                .find_map(|w| t.strip_prefix(w))
+                .and_then(|r| r.trim_start_matches(is_space).strip_prefix(['：', ':']))
+                .map_or(t, |r| r.trim_start_matches(is_space));
             (l.doc_numbers.len() == 1 && t.len() == d.span.len()).then(|| d.clone())
         };
         self.plan.doc_number = self.lines.iter().find_map(standalone);
@@ -1668,12 +1799,25 @@ impl<'a> Assembler<'a> {
                         .next()
                         .unwrap_or(&issuer)
                         .to_string();
-                    if !issuer.is_empty() {
+                    if let Some(issuer) = body_names(&issuer) {
                         self.plan.issuer = Some(issuer);
                         break;
                     }
                 }
             }
+        }
+        if self.plan.issuer.is_none() {
+            // The page's metadata block (`发布机构：…`).
+            self.plan.issuer = (0..body_start.min(n)).find_map(|i| {
+                let t = self.text(i);
+                let rest = ["发布机构", "发文机关", "发文单位"]
+                    .iter()
+                    .find_map(|w| t.strip_prefix(w))?;
+                body_names(
+                    rest.trim_start_matches(is_space)
+                        .strip_prefix(['：', ':'])?,
+                )
+            });
         }
         if self.plan.issuer.is_none() {
             self.plan.issuer = (0..body_start.min(n)).find_map(|i| self.news_issuer(i));

@@ -449,3 +449,74 @@ fn table_cells_that_give_roles_and_a_signature_that_names_the_issuer() {
     );
     assert_eq!(plan.issued, Date::parse_iso("2023-03-01"));
 }
+
+#[test]
+fn a_plan_saved_from_a_web_page() {
+    let plan = fixture("web-page-plan.txt");
+    // The page's crumbs (`首页 > 政务公开 > 政策文件`) are not the header `X文件`:
+    // the metadata block names the issuer and gives the document number.
+    assert_eq!(plan.issuer.as_deref(), Some("某省人民政府办公厅"));
+    assert_eq!(
+        plan.doc_number.as_ref().map(|d| d.raw.as_str()),
+        Some("某府办发〔2019〕8号")
+    );
+    assert_eq!(plan.issued, Date::parse_iso("2019-05-20"));
+    let owners = |i: usize| -> Vec<(&str, Role)> {
+        plan.tasks[i]
+            .owners
+            .iter()
+            .map(|o| (o.unit.as_str(), o.role))
+            .collect()
+    };
+    assert_eq!(owners(2), [("省司法厅（省法制办）", Role::Responsible)]);
+    // Units named with no role, beside a time limit, are the responsible ones.
+    assert_eq!(
+        owners(5),
+        [
+            ("省人力资源社会保障厅", Role::Responsible),
+            ("省政务服务中心", Role::Responsible)
+        ]
+    );
+    // Unless they are no body's name, or another unit has a role.
+    assert_eq!(owners(6), []);
+    assert_eq!(owners(7), [("省大数据局", Role::Lead)]);
+    assert_eq!(plan.tasks[7].deadline.date, Date::parse_iso("2020-12-31"));
+}
+
+#[test]
+fn brackets_that_name_units_without_roles() {
+    let plan = fixture("bare-brackets.txt");
+    let owners = |marker: &str| -> Vec<(&str, Role)> {
+        let task = plan.tasks.iter().find(|t| t.marker == marker).unwrap();
+        task.owners
+            .iter()
+            .map(|o| (o.unit.as_str(), o.role))
+            .collect()
+    };
+    let deadline = |marker: &str| {
+        let task = plan.tasks.iter().find(|t| t.marker == marker).unwrap();
+        (task.deadline.raw.clone(), task.deadline.date)
+    };
+    // `2025年前完成`: by the end of 2025.
+    assert_eq!(
+        deadline("（四）"),
+        (Some("2025年前完成".into()), Date::parse_iso("2025-12-31"))
+    );
+    // A bracket of units alone after the sentence, under the convention
+    // declared at （三）: the first unit leads.
+    assert_eq!(
+        owners("（五）"),
+        [
+            ("教育部", Role::Lead),
+            ("工业和信息化部", Role::Responsible)
+        ]
+    );
+    // Units and a period, `2023—2025年持续实施`: the period is the limit.
+    assert_eq!(
+        owners("（六）"),
+        [("教育部", Role::Lead), ("财政部", Role::Responsible)]
+    );
+    assert_eq!(deadline("（六）").1, Date::parse_iso("2025-12-31"));
+    // A bracket inside the sentence explains a name: no owner.
+    assert_eq!(owners("（八）"), []);
+}
