@@ -68,37 +68,48 @@ impl Human {
         }
     }
 
-    fn draw(&self, diagnostic: &dyn Diagnostic, out: &mut Vec<u8>) {
-        let mut s = String::new();
+    /// Draws one report at the end of `out`. `scratch` is miette's canvas,
+    /// kept from one report to the next: grown afresh for each, it was
+    /// reallocated a dozen times per report.
+    fn draw(&self, diagnostic: &dyn Diagnostic, scratch: &mut String, out: &mut Vec<u8>) {
+        scratch.clear();
         // Rendering into a String cannot fail but through a bug of our
         // SourceCode; fall back to the plain message rather than lose it.
-        if self.handler.render_report(&mut s, diagnostic).is_err() {
-            s = format!("{diagnostic}\n");
+        if self.handler.render_report(scratch, diagnostic).is_err() {
+            scratch.clear();
+            scratch.push_str(&format!("{diagnostic}\n"));
         }
-        out.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(scratch.as_bytes());
         out.push(b'\n');
     }
 
     /// Renders one finding (public for the underline tests).
     pub fn finding(&self, path: &str, source: &SourceText, located: &Located) -> String {
         let mut out = Vec::new();
-        self.draw(&FindingReport::new(path, source, located, self), &mut out);
+        let report = FindingReport::new(path, source, located, self);
+        self.draw(&report, &mut String::new(), &mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 }
+
+/// About what one drawn report takes, to size the buffers once.
+const REPORT_BYTES: usize = 1024;
 
 impl Printer for Human {
     // Out of line, once per plan: benches/instructions.sh counts drawing by it.
     #[inline(never)]
     fn render(&self, report: &FileReport) -> Rendered {
-        let mut out = Vec::new();
+        let reports = report.failures.len() + report.findings.len();
+        let mut out = Vec::with_capacity(reports * REPORT_BYTES);
+        let mut scratch = String::with_capacity(REPORT_BYTES);
         for f in &report.failures {
-            self.draw(&FailureReport::new(f, self), &mut out);
+            self.draw(&FailureReport::new(f, self), &mut scratch, &mut out);
         }
         if let Some(source) = &report.source {
             for located in &report.findings {
                 self.draw(
                     &FindingReport::new(&report.path, source, located, self),
+                    &mut scratch,
                     &mut out,
                 );
             }
@@ -180,7 +191,7 @@ fn excerpt(source: &SourceText, start: usize, end: usize, budget: usize) -> (Exc
     let (line0, column0) = (line as usize - 1, col as usize - 1);
 
     let whole = &text[line_start..line_end];
-    if width(whole) <= budget {
+    if fits(whole, budget) {
         let excerpt = Excerpt {
             body: Body::Whole {
                 text: text.clone(),
@@ -259,7 +270,7 @@ fn wrap(text: &str, width: usize) -> String {
 }
 
 fn wrap_line(line: &str, width: usize, out: &mut String) {
-    if self::width(line) <= width {
+    if fits(line, width) {
         out.push_str(line);
         return;
     }
@@ -354,6 +365,24 @@ fn char_width(c: char) -> usize {
 
 fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
+}
+
+/// Whether `s` takes at most `budget` columns, without measuring all of a long
+/// line: no character is wider than its UTF-8 bytes but a tab, so a text whose
+/// bytes (tabs counted whole) fit, fits; else the count stops past the budget.
+fn fits(s: &str, budget: usize) -> bool {
+    let tabs = memchr::memchr_iter(b'\t', s.as_bytes()).count();
+    if s.len() + tabs * (TAB_WIDTH - 1) <= budget {
+        return true;
+    }
+    let mut used = 0;
+    for c in s.chars() {
+        used += char_width(c);
+        if used > budget {
+            return false;
+        }
+    }
+    true
 }
 
 fn severity(s: Severity) -> miette::Severity {
@@ -542,7 +571,7 @@ pub fn help_of(d: &dyn Diagnostic) -> Option<String> {
 pub fn render_failure(f: &super::Failure, color: bool, width: usize) -> String {
     let human = Human::new(color, width);
     let mut out = Vec::new();
-    human.draw(&FailureReport::new(f, &human), &mut out);
+    human.draw(&FailureReport::new(f, &human), &mut String::new(), &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -582,6 +611,26 @@ mod tests {
 
     fn width_of(s: &str) -> usize {
         width(s)
+    }
+
+    #[test]
+    fn fits_agrees_with_width() {
+        let pieces = ["a", "年", "\t", "，", "é", "😀", " ", "（", "\u{200b}", "Ｆ"];
+        // Every string of up to four pieces, against every budget around its width.
+        let mut strings = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = strings
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            strings.extend(longer);
+        }
+        for s in &strings {
+            let w = width(s);
+            for budget in w.saturating_sub(2)..w + 3 {
+                assert_eq!(fits(s, budget), w <= budget, "{s:?} in {budget}");
+            }
+        }
     }
 
     fn report(text: &str, needle: &str, width: usize) -> String {
