@@ -445,6 +445,11 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
             take_pair(ctx, &mut line, element, start + offset);
         }
     }
+    if line.brackets.is_empty() && line.kind != LineKind::TableRow {
+        if let Some(b) = labels_after_sentence(ctx, start, end) {
+            line.brackets.push(b);
+        }
+    }
     if line.brackets.is_empty() {
         if let Some(b) = bare_bracket(ctx, start, end) {
             if ctx.text[start..b.start].trim_matches(is_space).is_empty() {
@@ -916,6 +921,35 @@ fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead>
     meaningful.then_some(b)
 }
 
+/// Labelled owners and time limit that end a task's line after its sentence
+/// (`…强校工程。责任单位：市教育局（牵头）、市财政局。完成时限：2024年11月中旬前。`),
+/// read as a labelled line is (`labelled_line` in plan.pest).
+fn labels_after_sentence(ctx: &Ctx, start: usize, end: usize) -> Option<BracketRead> {
+    let line = &ctx.text[start..end];
+    if !line.contains(['：', ':']) {
+        return None;
+    }
+    for (i, _) in line.match_indices(['。', '；', ';']) {
+        let from = i + line[i..].chars().next()?.len_utf8();
+        let rest = &line[from..];
+        let head = rest.trim_start_matches(is_space);
+        if !head.starts_with([
+            '牵', '主', '责', '负', '实', '承', '配', '协', '参', '完', '时',
+        ]) {
+            continue;
+        }
+        let at = from + (rest.len() - head.len());
+        if let Ok(mut pairs) = PlanParser::parse(Rule::labelled_line, head) {
+            let pair = pairs.next()?;
+            let b = read_labelled_line(ctx, pair, start + at);
+            if !b.owners.is_empty() || b.deadline.is_some() {
+                return Some(b);
+            }
+        }
+    }
+    None
+}
+
 /// The bracket that ends the line `start..end` naming units with no role
 /// (`bare_bracket` in plan.pest), if it stands after a full stop or alone on
 /// its line, and every name reads as a body's ([`reads_as_body`]): the form of
@@ -1115,6 +1149,13 @@ fn read_unit_group(
                 if name.is_empty() {
                     continue;
                 }
+                // A role in brackets after the name (`市教育局（牵头）`) is the
+                // unit's own, over the label's.
+                let (name, role, wording) = match own_role(name) {
+                    Some((bare, own, words)) => (bare, own, words),
+                    None => (name, role, wording),
+                };
+                b.explicit_lead |= role == Role::Lead;
                 let (us, ue) = (s + lead_trim, s + lead_trim + name.len());
                 b.owners.push(Owner {
                     unit: name.to_string(),
@@ -1127,6 +1168,22 @@ fn read_unit_group(
             _ => {}
         }
     }
+}
+
+/// The name and role of a unit written with its role in brackets after it
+/// (`市教育局（牵头）`, `市财政局(配合)`), with the words that gave the role.
+fn own_role(name: &str) -> Option<(&str, Role, &str)> {
+    let inner = name.strip_suffix(['）', ')'])?;
+    let open = inner.rfind(['（', '('])?;
+    let words = &inner[open..][inner[open..].chars().next()?.len_utf8()..];
+    let role = match words {
+        "牵头" | "牵头单位" | "牵头部门" => Role::Lead,
+        "负责" | "责任单位" => Role::Responsible,
+        "配合" | "配合单位" | "参与" => Role::Cooperate,
+        _ => return None,
+    };
+    let bare = inner[..open].trim_end_matches(is_space);
+    (!bare.is_empty()).then_some((bare, role, words))
 }
 
 /// A deadline clause of a bracket, as read.
@@ -1252,6 +1309,12 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
                 d.month_day_raw = Some((base + p.as_span().start(), base + p.as_span().end()));
             }
             Rule::end_mark => d.end_mark = true,
+            // 下旬 ends with the month; 上旬 and 中旬 on the 10th and the 20th.
+            Rule::xun => match p.as_str() {
+                "下旬" => d.end_mark = true,
+                "中旬" => d.day = Some(20),
+                _ => d.day = Some(10),
+            },
             Rule::before => d.before = true,
             Rule::done => d.done = true,
             Rule::half => d.half = Some(p.as_str() == "上半年"),

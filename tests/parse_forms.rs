@@ -520,3 +520,24 @@ fn brackets_that_name_units_without_roles() {
     // A bracket inside the sentence explains a name: no owner.
     assert_eq!(owners("（八）"), []);
 }
+
+#[test]
+fn labels_after_the_sentence_ten_day_periods_and_year_ranges() {
+    let plan = fixture("labels-after-sentence.txt");
+    let task = |marker: &str| plan.tasks.iter().find(|t| t.marker == marker).unwrap();
+    // `责任单位：…。完成时限：…。` after the task's sentence, on its line; the
+    // unit marked `（牵头）` leads.
+    let t2 = task("2.");
+    assert_eq!(t2.text, "实施义务教育强校工程。");
+    assert_eq!(units(t2, Role::Lead), ["市教育局"]);
+    assert_eq!(
+        units(t2, Role::Responsible),
+        ["市财政局", "市人力资源社会保障局"]
+    );
+    // 中旬: by the 20th; 上旬: by the 10th.
+    assert_eq!(t2.deadline.date, Date::parse_iso("2024-11-20"));
+    assert_eq!(task("5.").deadline.date, Date::parse_iso("2024-09-10"));
+    // A period written `2023年至2025年` or `2023年—2025年` ends with its last year.
+    assert_eq!(task("6.").deadline.date, Date::parse_iso("2025-12-31"));
+    assert_eq!(task("9.").deadline.date, Date::parse_iso("2025-12-31"));
+}

@@ -615,7 +615,9 @@ mod tests {
 
     #[test]
     fn fits_agrees_with_width() {
-        let pieces = ["a", "年", "\t", "，", "é", "😀", " ", "（", "\u{200b}", "Ｆ"];
+        let pieces = [
+            "a", "年", "\t", "，", "é", "😀", " ", "（", "\u{200b}", "Ｆ",
+        ];
         // Every string of up to four pieces, against every budget around its width.
         let mut strings = vec![String::new()];
         for _ in 0..4 {
