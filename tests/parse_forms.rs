@@ -541,3 +541,15 @@ fn labels_after_the_sentence_ten_day_periods_and_year_ranges() {
     assert_eq!(task("6.").deadline.date, Date::parse_iso("2025-12-31"));
     assert_eq!(task("9.").deadline.date, Date::parse_iso("2025-12-31"));
 }
+
+#[test]
+fn labels_set_apart_by_spaces_and_yearly_limits() {
+    let plan = fixture("spaced-labels.txt");
+    let task = |marker: &str| plan.tasks.iter().find(|t| t.marker == marker).unwrap();
+    // `（责任单位：区发改局　完成时间：2024年底）`: no separator but the space.
+    assert_eq!(units(task("1."), Role::Responsible), ["区发改局"]);
+    assert_eq!(task("1.").deadline.date, Date::parse_iso("2024-12-31"));
+    // `2024年度` after a label; `本年度内完成` in the plan's year.
+    assert_eq!(task("2.").deadline.date, Date::parse_iso("2024-12-31"));
+    assert_eq!(task("3.").deadline.date, Date::parse_iso("2024-12-31"));
+}
