@@ -337,6 +337,16 @@ impl Owner {
     }
 }
 
+/// Whether a heading opens a part of a plan written in parts (`第一部分　总体要求`,
+/// `第二部分 重点任务`): the chapters `一、` `二、` of each part number afresh.
+pub fn is_part_heading(text: &str) -> bool {
+    let Some(rest) = text.trim_start().strip_prefix('第') else {
+        return false;
+    };
+    let after = rest.trim_start_matches(|c: char| "一二三四五六七八九十".contains(c));
+    after.len() < rest.len() && after.starts_with("部分")
+}
+
 /// Whether a unit name names a collective (集合性称谓): `各…`, `有关…`,
 /// `相关…`, `其他…`.
 pub fn is_collective_name(name: &str) -> bool {

@@ -1429,6 +1429,24 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
     }
 }
 
+/// Words of a web page's furniture, never of a plan's title: a short line
+/// holding one is not the first half of a title broken over two lines
+/// (`扫一扫在手机打开当前页` above `某市…工作要点`).
+const PAGE_CHROME: [&str; 12] = [
+    "扫一扫",
+    "手机",
+    "打印",
+    "分享",
+    "字体",
+    "字号",
+    "当前位置",
+    "首页",
+    "关闭",
+    "收藏",
+    "浏览",
+    "无障碍",
+];
+
 /// The last words of the name of a body (`…办公厅`, `…人民政府`, `…市场监督管理局`,
 /// `中共…市委`, `…执法支队`, `天津海关`, `…市场监管所`).
 const BODY_ENDINGS: [&str; 27] = [
@@ -1727,6 +1745,7 @@ impl<'a> Assembler<'a> {
             && l.doc_numbers.is_empty()
             && !l.dated.iter().any(|d| d.full_date().is_some())
             && !t.contains(['。', '，', ',', '：', ':', '；', '《', '》', '(', '（'])
+            && !PAGE_CHROME.iter().any(|w| t.contains(w))
             && PlanParser::parse(Rule::header_line, t).is_err()
             && PlanParser::parse(Rule::title_line, t).is_err()
     }
@@ -2142,6 +2161,10 @@ impl<'a> Assembler<'a> {
             last = i + 1;
         }
         let next = (last + 1..self.lines.len()).find(|&k| self.lines[k].kind != LineKind::Blank)?;
+        if is_part_heading(self.text(i)) {
+            // `第一部分　总体要求` heads a part of the plan, whatever follows it.
+            return Some(last);
+        }
         let nl = &self.lines[next];
         let heads_something = match nl.kind {
             LineKind::Marked => true,

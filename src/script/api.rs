@@ -1144,6 +1144,10 @@ fn register_structure(engine: &mut Api<'_>) {
         })
         .register_get("marker", |h: &mut ChapterRef| opt_str(&h.get().marker))
         .register_get("title", |h: &mut ChapterRef| h.get().title.clone())
+        .register_get("part", |h: &mut ChapterRef| {
+            let c = h.get();
+            c.marker.is_none() && crate::model::is_part_heading(&c.title)
+        })
         .register_get("goal", |h: &mut ChapterRef| {
             opt(h.get().goal.as_ref().map(|_| {
                 Dynamic::from(GoalRef {
