@@ -885,16 +885,7 @@ fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead>
     let s = base + pair.as_span().start();
     let e = base + pair.as_span().end();
     let body = pair.into_inner().find(|p| p.as_rule() == Rule::resp_body)?;
-    let mut b = BracketRead {
-        start: s,
-        end: e,
-        owners: Vec::new(),
-        explicit_lead: false,
-        deadline: None,
-        yearless: None,
-        convention: false,
-        open_ended: false,
-    };
+    let mut b = BracketRead::new(s, e);
     let mut meaningful = false;
     let mut bare = Vec::new();
     for clause in body.into_inner() {
@@ -908,12 +899,7 @@ fn read_bracket(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Option<BracketRead>
     // role: beside `X牵头` they might as well be cooperating.
     if meaningful && b.owners.is_empty() {
         for group in bare.into_iter().flat_map(|c| c.into_inner()) {
-            let bodies = group
-                .clone()
-                .into_inner()
-                .filter(|p| p.as_rule() == Rule::unit)
-                .all(|u| reads_as_body(u.as_str().trim_matches(is_space)));
-            if bodies {
+            if all_bodies(&group) {
                 read_unit_group(ctx, group, base, Role::Responsible, "", &mut b);
             }
         }
@@ -988,34 +974,29 @@ fn bare_bracket(ctx: &Ctx, start: usize, end: usize) -> Option<BracketRead> {
         .ok()?
         .next()?;
     let base = start + open;
-    let mut b = BracketRead {
-        start: base,
-        end: start + line.len(),
-        owners: Vec::new(),
-        explicit_lead: false,
-        deadline: None,
-        yearless: None,
-        convention: false,
-        open_ended: false,
-    };
+    let mut b = BracketRead::new(base, start + line.len());
     for clause in pair.into_inner() {
         if clause.as_rule() != Rule::bare_units {
             read_clause(ctx, clause, base, &mut b);
             continue;
         }
         for group in clause.into_inner() {
-            let bodies = group
-                .clone()
-                .into_inner()
-                .filter(|p| p.as_rule() == Rule::unit)
-                .all(|u| reads_as_body(u.as_str().trim_matches(is_space)));
-            if !bodies {
+            if !all_bodies(&group) {
                 return None;
             }
             read_unit_group(ctx, group, base, Role::Responsible, "", &mut b);
         }
     }
     (!b.owners.is_empty()).then_some(b)
+}
+
+/// Whether every unit of a `unit_group` reads as a body's name.
+fn all_bodies(group: &Pair<Rule>) -> bool {
+    group
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::unit)
+        .all(|u| reads_as_body(u.as_str().trim_matches(is_space)))
 }
 
 /// Whether a unit named without a role reads as a body's name: Han characters
@@ -1041,16 +1022,7 @@ fn reads_as_body(name: &str) -> bool {
 fn read_labelled_line(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> BracketRead {
     let s = base + pair.as_span().start();
     let e = base + pair.as_span().end();
-    let mut b = BracketRead {
-        start: s,
-        end: e,
-        owners: Vec::new(),
-        explicit_lead: false,
-        deadline: None,
-        yearless: None,
-        convention: false,
-        open_ended: false,
-    };
+    let mut b = BracketRead::new(s, e);
     for clause in pair.into_inner() {
         read_clause(ctx, clause, base, &mut b);
     }
@@ -1201,6 +1173,20 @@ struct DeadlineRead {
 }
 
 impl BracketRead {
+    /// A bracket over `start..end` that names nothing yet.
+    fn new(start: usize, end: usize) -> BracketRead {
+        BracketRead {
+            start,
+            end,
+            owners: Vec::new(),
+            explicit_lead: false,
+            deadline: None,
+            yearless: None,
+            convention: false,
+            open_ended: false,
+        }
+    }
+
     fn take_deadline(&mut self, read: DeadlineRead) {
         self.deadline = Some(read.deadline);
         self.yearless = read.yearless;
@@ -2616,16 +2602,7 @@ impl<'a> Assembler<'a> {
             bracket: None,
             span: self.ctx.span(l.start + self.leading_space(i), l.end),
         };
-        let mut b = BracketRead {
-            start: l.start,
-            end: l.end,
-            owners: Vec::new(),
-            explicit_lead: false,
-            deadline: None,
-            yearless: None,
-            convention: false,
-            open_ended: false,
-        };
+        let mut b = BracketRead::new(l.start, l.end);
         for (k, role, label) in &cols.owners {
             let Some((s, e)) = cell(*k) else { continue };
             let src = &self.ctx.text[s..e];
