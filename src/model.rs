@@ -328,6 +328,28 @@ pub struct Owner {
     pub span: Span,
 }
 
+impl Task {
+    /// The units that answer for the task first (牵头): those that lead it, or,
+    /// when none leads, its one responsible unit (`X负责`). Several units
+    /// responsible jointly (`X、Y按职责分工负责`) and no lead: none.
+    pub fn leads(&self) -> Vec<&str> {
+        let leads: Vec<&str> = self
+            .owners
+            .iter()
+            .filter(|o| o.role == Role::Lead)
+            .map(|o| o.unit.as_str())
+            .collect();
+        if !leads.is_empty() {
+            return leads;
+        }
+        let mut responsible = self.owners.iter().filter(|o| o.role == Role::Responsible);
+        match (responsible.next(), responsible.next()) {
+            (Some(only), None) => vec![only.unit.as_str()],
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Owner {
     /// Whether the owner is a collective (`各有关部门和单位`, `各区人民政府`,
     /// `有关部门`, `其他相关单位`) rather than one unit: each member answers

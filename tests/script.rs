@@ -478,3 +478,29 @@ report(plan, `${names.keys()} ${owners.pluck("collective") == looped}`);
     let found = messages(&text, body).unwrap();
     assert_eq!(found, [r#"["各市场监管所", "各相关市场监管所"] true"#]);
 }
+
+/// `task.leads` on seed 000: the lead units where a bracket names them
+/// (`…牵头`), else the one unit responsible, else none; the same read one
+/// task at a time and for all tasks with `pluck`.
+#[test]
+fn leads_of_the_tasks_of_a_seed() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/seeds/000_bdb70f999160dca5.txt"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let body = r#"
+let counts = #{ led: 0, sole: 0, none: 0 };
+let looped = [];
+for t in plan.tasks {
+    let leads = t.leads;
+    looped.push(leads);
+    let has_lead = t.owners.filter(|o| o.role == "lead").len() > 0;
+    if has_lead { counts.led += 1; } else if leads.len() == 1 { counts.sole += 1; } else { counts.none += 1; }
+}
+let t = plan.tasks.find(|t| t.owners.filter(|o| o.role == "lead").len() > 0);
+report(plan, `${counts.led} ${counts.sole} ${counts.none} ${plan.tasks.pluck("leads") == looped} ${t.leads == t.owners.filter(|o| o.role == "lead").map(|o| o.unit)}`);
+"#;
+    let found = messages(&text, body).unwrap();
+    insta::assert_snapshot!(found.join("\n"));
+}

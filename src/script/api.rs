@@ -1254,6 +1254,13 @@ fn register_structure(engine: &mut Api<'_>) {
         .register_get("owners", |h: &mut TaskRef| {
             List::new(&h.doc, ListKind::Owners(h.t))
         })
+        .register_get("leads", |h: &mut TaskRef| -> Array {
+            h.get()
+                .leads()
+                .into_iter()
+                .map(|u| Dynamic::from(u.to_string()))
+                .collect()
+        })
         .register_get("deadline", |h: &mut TaskRef| DeadlineRef {
             doc: h.doc.clone(),
             t: h.t,
