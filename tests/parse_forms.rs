@@ -553,3 +553,28 @@ fn labels_set_apart_by_spaces_and_yearly_limits() {
     assert_eq!(task("2.").deadline.date, Date::parse_iso("2024-12-31"));
     assert_eq!(task("3.").deadline.date, Date::parse_iso("2024-12-31"));
 }
+
+/// A plan kept as Markdown: `#` headings, `**` emphasis and list markup are
+/// not part of the notation.
+#[test]
+fn markdown_plan() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plans/markdown-plan.md");
+    let source = planlint::load::load(&path).unwrap();
+    let plan = planlint::parse::parse(&source).unwrap();
+    assert_eq!(plan.title.as_deref(), Some("某市2024年人才工作要点"));
+    let chapters: Vec<(Option<&str>, &str)> = plan
+        .chapters
+        .iter()
+        .map(|c| (c.marker.as_deref(), c.title.as_str()))
+        .collect();
+    assert_eq!(
+        chapters,
+        [(Some("一、"), "引进高层次人才"), (Some("二、"), "培养本土人才")]
+    );
+    let paths: Vec<String> = plan.tasks.iter().map(|t| t.path.concat()).collect();
+    assert_eq!(paths, ["一、1.", "一、2.", "二、1."]);
+    assert_eq!(units(&plan.tasks[0], Role::Lead), ["市委组织部"]);
+    // The model's strings read as written, markup included.
+    assert!(plan.tasks[1].text.starts_with("**优化人才服务**"));
+}

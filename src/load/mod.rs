@@ -18,7 +18,8 @@
 //! - a file named `.html`/`.htm` (or starting with `<!DOCTYPE html` / `<html`) is
 //!   a web page ([`Format::Html`]): its visible text, block elements on lines of
 //!   their own, table cells separated by a TAB;
-//! - `.md` is [`Format::Markdown`], anything else [`Format::Text`]: the text as is.
+//! - `.md` is [`Format::Markdown`], anything else [`Format::Text`]: the text as is
+//!   (for Markdown, its markup is blanked in [`Source::normalized`], below).
 //!
 //! Text is decoded from UTF-8 (with or without a BOM), UTF-16 with a BOM, or
 //! GB18030/GBK, which is recognised from the bytes (a file that is not valid
@@ -38,7 +39,9 @@
 //!   `[bookmark: _Toc42160683]`);
 //! - odd spaces: U+00A0, U+2000–U+200B, U+202F, U+205F, U+2060, U+3000, and
 //!   U+FEFF inside the text (a leading BOM is already stripped from `text`);
-//! - a `\r` before `\n`.
+//! - a `\r` before `\n`;
+//! - in Markdown, the markup: a heading's `#`s (`## 一、总体要求`), a quote's
+//!   `>`, a bullet (`- `, `* `, `+ `), `**`, `__` and backticks.
 //!
 //! Nothing else changes: no NFKC, no full-width to ASCII folding (both would
 //! move offsets); the grammar spells out both widths instead. For `.docx` and
@@ -130,11 +133,15 @@ impl Source {
         text: impl Into<Arc<str>>,
     ) -> Source {
         let text: Arc<str> = text.into();
+        let mut normalized = normalize(&text);
+        if format == Format::Markdown {
+            normalized = blank_markdown(normalized);
+        }
         Source {
             path: path.into(),
             format,
             encoding,
-            normalized: normalize(&text),
+            normalized,
             lines: LineIndex::new(&text),
             text,
         }
@@ -446,6 +453,48 @@ fn is_html(path: &Path, bytes: &[u8]) -> bool {
     let head = &start[..start.len().min(16)];
     let lower = head.to_ascii_lowercase();
     lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html")
+}
+
+/// `text` with its Markdown markup blanked, byte for byte the same length: the
+/// `#`s of a heading and a quote's `>` at the start of a line, a bullet
+/// (`- `, `* `, `+ `), and `**`, `__` and backticks anywhere. All are ASCII, so
+/// the text stays valid UTF-8.
+fn blank_markdown(text: String) -> String {
+    let mut bytes = text.into_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &mut bytes[start..end];
+        let mut i = line.iter().take_while(|b| **b == b' ').count();
+        while line.get(i) == Some(&b'>') {
+            line[i] = b' ';
+            i += 1;
+            i += line[i..].iter().take_while(|b| **b == b' ').count();
+        }
+        let hashes = line[i..].iter().take_while(|b| **b == b'#').count();
+        if (1..=6).contains(&hashes) && matches!(line.get(i + hashes), None | Some(b' ')) {
+            line[i..i + hashes].fill(b' ');
+        } else if matches!(line.get(i), Some(b'-' | b'*' | b'+')) && line.get(i + 1) == Some(&b' ')
+        {
+            line[i] = b' ';
+        }
+        let mut k = 0;
+        while k < line.len() {
+            match line[k] {
+                b'`' => line[k] = b' ',
+                b'*' | b'_' if line.get(k + 1) == Some(&line[k]) => {
+                    line[k] = b' ';
+                    line[k + 1] = b' ';
+                    k += 1;
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+        start = end + 1;
+    }
+    // Only ASCII bytes were replaced, by ASCII spaces: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// `text` with Word debris and odd spaces blanked, byte for byte the same
