@@ -570,7 +570,10 @@ fn markdown_plan() {
         .collect();
     assert_eq!(
         chapters,
-        [(Some("一、"), "引进高层次人才"), (Some("二、"), "培养本土人才")]
+        [
+            (Some("一、"), "引进高层次人才"),
+            (Some("二、"), "培养本土人才")
+        ]
     );
     let paths: Vec<String> = plan.tasks.iter().map(|t| t.path.concat()).collect();
     assert_eq!(paths, ["一、1.", "一、2.", "二、1."]);
