@@ -1231,7 +1231,7 @@ fn read_deadline_clause(
             span: Some(ctx.span(s, e)),
             ..Deadline::default()
         })),
-        Rule::recurring => Some(plain(read_recurring(ctx, inner, base))),
+        Rule::recurring | Rule::frequency => Some(plain(read_recurring(ctx, inner, base))),
         Rule::dated => {
             let d = read_dated(ctx, inner, base);
             // In a bracket a time limit needs more than a bare year (`2025年前`
@@ -1344,6 +1344,8 @@ fn split_month_day(digits: &str) -> Option<(u32, u32)> {
     found
 }
 
+/// A deadline that comes back (`每月5日前`, `每年3月底前`), or how often alone
+/// (`每季度` in a bracket: a `frequency`).
 fn read_recurring(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Deadline {
     let (s, e) = (base + pair.as_span().start(), base + pair.as_span().end());
     let every = pair

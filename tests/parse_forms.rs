@@ -581,3 +581,26 @@ fn markdown_plan() {
     // The model's strings read as written, markup included.
     assert!(plan.tasks[1].text.starts_with("**优化人才服务**"));
 }
+
+/// `落实` as a role word (`各乡镇落实`, `负责落实`, `牵头落实`, `配合落实`), and a
+/// bracket's frequency with no date (`每季度`, `每月开展一次`) as a recurring
+/// deadline; `每年新增…` in running text stays text.
+#[test]
+fn carry_out_roles_and_frequency() {
+    let plan = fixture("carry-out-and-frequency.txt");
+    let task = |marker: &str| plan.tasks.iter().find(|t| t.marker == marker).unwrap();
+    assert_eq!(units(task("1."), Role::Lead), ["县农业农村局"]);
+    assert_eq!(units(task("1."), Role::Responsible), ["各乡镇"]);
+    assert_eq!(task("1.").deadline.date, Date::parse_iso("2025-10-31"));
+    assert_eq!(units(task("2."), Role::Responsible), ["县市场监管局"]);
+    assert_eq!(units(task("2."), Role::Cooperate), ["县农业农村局"]);
+    assert_eq!(task("2.").deadline.kind, DeadlineKind::Recurring);
+    assert_eq!(task("2.").deadline.recurrence.as_deref(), Some("quarterly"));
+    assert_eq!(units(task("3."), Role::Lead), ["县委农办"]);
+    assert_eq!(task("3.").deadline.recurrence.as_deref(), Some("monthly"));
+    assert_eq!(task("4.").deadline.date, Date::parse_iso("2025-12-31"));
+    assert_eq!(task("4.").targets[0].raw, "50公里");
+    // A unit name that starts with 落 is still a name.
+    assert_eq!(units(task("5."), Role::Responsible), ["各乡镇"]);
+    assert!(task("5.").text.starts_with("落实农村人居环境整治"));
+}
