@@ -552,13 +552,14 @@ pub(crate) fn may_start_element(rest: &str) -> bool {
 }
 
 /// Words of which a responsibility bracket (`resp_bracket` in plan.pest)
-/// holds at least one: a firm clause names units by their role (`负责`,
+/// holds at least one: a firm clause names units by their role (`负责`, `落实`,
 /// `牵头`, `配合`…), by a label and a colon (`责任单位：`), by the convention
 /// (`列第一位者为牵头单位`), or gives a time limit (a digit, `每`, a `年` of
 /// `今年`/`年底`/`年内`, `持续`, `长期`, `常态化`). The test
 /// `bracket_precheck_misses_nothing` checks the list against the grammar.
-const BRACKET_WORDS: [&str; 16] = [
+const BRACKET_WORDS: [&str; 17] = [
     "负责",
+    "落实",
     "牵头",
     "配合",
     "参与",
@@ -2949,6 +2950,8 @@ mod tests {
             [
                 "（市商务局牵头）",
                 "（市商务局负责）",
+                "（各乡镇落实）",
+                "（每季度）",
                 "（持续推进）",
                 "（长期坚持）",
                 "（常态化推进）",
