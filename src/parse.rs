@@ -1577,6 +1577,17 @@ enum Role2 {
     SubPoint,
 }
 
+/// A task-level line that is a heading instead (see
+/// [`Assembler::headings_of_tasks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Heading {
+    No,
+    /// Of the items under it, which are the tasks.
+    OfTasks,
+    /// An entry of a chapter of safeguards.
+    Safeguard,
+}
+
 struct Assembler<'a> {
     ctx: &'a Ctx<'a>,
     lines: &'a [Line],
@@ -1994,9 +2005,107 @@ impl<'a> Assembler<'a> {
             .map(|(l, _)| l)
     }
 
+    /// The task-level lines that head tasks of their own: where the tasks are
+    /// `（一）` sections, a `（三）推进智慧医疗建设。` that carries no bracket while
+    /// most of the items under it (`1.`, `2.`, at least two) carry one each is
+    /// a section, and those items are the tasks. (One bracket after the last
+    /// item is the section's own: its items are the steps of one task.)
+    fn headings_of_tasks(&self, body_start: usize, task_level: Option<Level>) -> Vec<Heading> {
+        let n = self.lines.len();
+        let mut out = vec![Heading::No; n];
+        if task_level != Some(Level::Section) {
+            return out;
+        }
+        // Whether the marked line at `i` carries a bracket: on its line, or on
+        // a bracket or labelled line before the next marked line.
+        let carries = |i: usize| {
+            !self.lines[i].brackets.is_empty()
+                || self.lines[i + 1..]
+                    .iter()
+                    .take_while(|l| l.marker.is_none())
+                    .any(|l| matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled))
+        };
+        for i in body_start..n {
+            let level = |l: &Line| l.marker.as_ref().map(|m| m.level);
+            if level(&self.lines[i]) != Some(Level::Section) || carries(i) {
+                continue;
+            }
+            let (mut items, mut with_bracket) = (0, 0);
+            for j in i + 1..n {
+                let l = &self.lines[j];
+                match &l.marker {
+                    Some(m) if m.level <= Level::Section => break,
+                    Some(m) if m.level == Level::Item => {
+                        items += 1;
+                        with_bracket += usize::from(carries(j));
+                    }
+                    _ => {}
+                }
+            }
+            if with_bracket >= 2 && with_bracket * 2 > items {
+                out[i] = Heading::OfTasks;
+            }
+        }
+        self.safeguard_sections(body_start, &mut out);
+        out
+    }
+
+    /// Marks the `（一）` entries of a closing chapter of safeguards
+    /// (`三、保障措施`: `（一）加强组织领导`) as sections, where the plan's tasks
+    /// carry brackets elsewhere and none of that chapter's lines does: they
+    /// say how the plan is to be carried out, and are no tasks to assign.
+    fn safeguard_sections(&self, body_start: usize, out: &mut [Heading]) {
+        const SAFEGUARDS: [&str; 10] = [
+            "保障措施",
+            "保障机制",
+            "组织保障",
+            "工作保障",
+            "实施保障",
+            "支撑保障",
+            "工作要求",
+            "组织实施",
+            "实施要求",
+            "有关要求",
+        ];
+        let level = |l: &Line| l.marker.as_ref().map(|m| m.level);
+        let carries = |l: &Line| {
+            !l.brackets.is_empty() || matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled)
+        };
+        let lines = &self.lines[body_start..];
+        let chapters: Vec<usize> = (0..lines.len())
+            .filter(|&i| level(&lines[i]) == Some(Level::Chapter))
+            .collect();
+        let mut safeguards = Vec::new();
+        let mut elsewhere = 0;
+        for (k, &c) in chapters.iter().enumerate() {
+            let end = chapters.get(k + 1).copied().unwrap_or(lines.len());
+            let l = &lines[c];
+            let title = &self.ctx.text[l.marker.as_ref().map_or(l.start, |m| m.end)..l.end];
+            let with_brackets = lines[c..end].iter().filter(|l| carries(l)).count();
+            if with_brackets == 0 && SAFEGUARDS.iter().any(|w| title.contains(w)) {
+                safeguards.push(c..end);
+            } else {
+                elsewhere += with_brackets;
+            }
+        }
+        if elsewhere < 2 {
+            return;
+        }
+        for range in safeguards {
+            for i in range {
+                if level(&lines[i]) == Some(Level::Section) {
+                    out[body_start + i] = Heading::Safeguard;
+                }
+            }
+        }
+    }
+
     fn structure(&mut self, body_start: usize) {
         let n = self.lines.len();
         let task_level = self.task_level(body_start);
+        let headings = self.headings_of_tasks(body_start, task_level);
+        // Under a section of `headings`: its items are tasks.
+        let mut items_are_tasks = false;
         let table_header = self.find_table(body_start);
         let mut first_leads = false;
         let mut current_task: Option<usize> = None;
@@ -2026,7 +2135,12 @@ impl<'a> Assembler<'a> {
                 }
                 LineKind::Marked => {
                     let m = l.marker.clone().expect("a marked line has its marker");
+                    if m.level <= Level::Section {
+                        items_are_tasks = headings[i] == Heading::OfTasks;
+                    }
                     let role = match (m.level, task_level) {
+                        _ if headings[i] != Heading::No => Role2::Section,
+                        (Level::Item, _) if items_are_tasks => Role2::Task,
                         (Level::Chapter, _) => Role2::Chapter,
                         (lv, Some(tl)) if lv == tl => Role2::Task,
                         (lv, Some(tl)) if lv < tl => Role2::Section,
@@ -2078,6 +2192,7 @@ impl<'a> Assembler<'a> {
                     if let Some(k) = self.unnumbered_heading(i) {
                         self.open_chapter(None, i, k);
                         current_task = None;
+                        items_are_tasks = false;
                         i = k + 1;
                         continue;
                     }
@@ -2279,7 +2394,11 @@ impl<'a> Assembler<'a> {
 
     fn start_task(&mut self, m: &Marker, i: usize, first_leads: &mut bool) -> Task {
         let chapter = self.plan.chapters.len().checked_sub(1);
-        let section = chapter.and_then(|c| self.plan.chapters[c].sections.len().checked_sub(1));
+        // A task of the section level belongs to no section (one before it in
+        // its chapter heads other tasks).
+        let section = chapter
+            .filter(|_| m.level > Level::Section)
+            .and_then(|c| self.plan.chapters[c].sections.len().checked_sub(1));
         let mut path = Vec::new();
         if let Some(c) = chapter {
             let ch = &self.plan.chapters[c];

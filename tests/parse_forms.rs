@@ -604,3 +604,38 @@ fn carry_out_roles_and_frequency() {
     assert_eq!(units(task("5."), Role::Responsible), ["各乡镇"]);
     assert!(task("5.").text.starts_with("落实农村人居环境整治"));
 }
+
+/// Where the tasks are `（一）` sections, one that carries no bracket and heads
+/// items carrying one each is a section, and its items are the tasks; the
+/// entries of a closing chapter of safeguards (`三、保障措施`) are sections.
+#[test]
+fn section_heading_items_and_safeguards() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules/fixtures/numbering-sequence/section-heads-items.txt");
+    let plan = parse_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let paths: Vec<String> = plan.tasks.iter().map(|t| t.path.concat()).collect();
+    assert_eq!(
+        paths,
+        [
+            "一、（一）",
+            "一、（二）",
+            "一、（三）1.",
+            "一、（三）2.",
+            "一、（四）",
+            "二、（一）",
+            "二、（二）",
+            "二、（六）"
+        ]
+    );
+    assert_eq!(units(&plan.tasks[3], Role::Responsible), ["各市卫生健康委"]);
+    assert_eq!(plan.tasks[4].section, None);
+    let sections = |c: usize| -> Vec<&str> {
+        plan.chapters[c]
+            .sections
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect()
+    };
+    assert_eq!(sections(0), ["推进智慧医疗建设"]);
+    assert_eq!(sections(2), ["加强组织领导", "强化督导评估"]);
+}
