@@ -2025,7 +2025,7 @@ impl<'a> Assembler<'a> {
                     .take_while(|l| l.marker.is_none())
                     .any(|l| matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled))
         };
-        for i in body_start..n {
+        for (i, heading) in out.iter_mut().enumerate().skip(body_start) {
             let level = |l: &Line| l.marker.as_ref().map(|m| m.level);
             if level(&self.lines[i]) != Some(Level::Section) || carries(i) {
                 continue;
@@ -2043,7 +2043,7 @@ impl<'a> Assembler<'a> {
                 }
             }
             if with_bracket >= 2 && with_bracket * 2 > items {
-                out[i] = Heading::OfTasks;
+                *heading = Heading::OfTasks;
             }
         }
         self.safeguard_sections(body_start, &mut out);
