@@ -584,7 +584,8 @@ fn markdown_plan() {
 
 /// `落实` as a role word (`各乡镇落实`, `负责落实`, `牵头落实`, `配合落实`), and a
 /// bracket's frequency with no date (`每季度`, `每月开展一次`) as a recurring
-/// deadline; `每年新增…` in running text stays text.
+/// deadline; `每年新增…` in running text stays text; a stretch of months
+/// (`2025年8月—12月`) is due by the end of the last.
 #[test]
 fn carry_out_roles_and_frequency() {
     let plan = fixture("carry-out-and-frequency.txt");
@@ -603,6 +604,10 @@ fn carry_out_roles_and_frequency() {
     // A unit name that starts with 落 is still a name.
     assert_eq!(units(task("5."), Role::Responsible), ["各乡镇"]);
     assert!(task("5.").text.starts_with("落实农村人居环境整治"));
+    // A stretch of months is due by the end of the last.
+    assert_eq!(task("6.").deadline.date, Date::parse_iso("2025-12-31"));
+    assert_eq!(task("6.").deadline.raw.as_deref(), Some("2025年8月—12月"));
+    assert_eq!(task("7.").deadline.date, Date::parse_iso("2026-03-31"));
 }
 
 /// Where the tasks are `（一）` sections, one that carries no bracket and heads
