@@ -555,11 +555,12 @@ pub(crate) fn may_start_element(rest: &str) -> bool {
 /// holds at least one: a firm clause names units by their role (`负责`, `落实`,
 /// `牵头`, `配合`…), by a label and a colon (`责任单位：`), by the convention
 /// (`列第一位者为牵头单位`), or gives a time limit (a digit, `每`, a `年` of
-/// `今年`/`年底`/`年内`, `持续`, `长期`, `常态化`). The test
+/// `今年`/`年底`/`年内`/`全年`/`上半年`, `季度`, `持续`, `长期`, `常态化`). The test
 /// `bracket_precheck_misses_nothing` checks the list against the grammar.
-const BRACKET_WORDS: [&str; 17] = [
+const BRACKET_WORDS: [&str; 18] = [
     "负责",
     "落实",
+    "季度",
     "牵头",
     "配合",
     "参与",
@@ -1243,7 +1244,7 @@ fn read_deadline_clause(
             }
             Some(plain(dated_deadline(ctx, &d)))
         }
-        Rule::yearless => {
+        Rule::yearless | Rule::season => {
             let d = read_dated(ctx, inner, base);
             Some(DeadlineRead {
                 deadline: dated_deadline(ctx, &d),
@@ -1284,7 +1285,7 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
     let mut d = DatedRead {
         start: base + pair.as_span().start(),
         end: base + pair.as_span().end(),
-        yearless: pair.as_rule() == Rule::yearless,
+        yearless: matches!(pair.as_rule(), Rule::yearless | Rule::season),
         ..DatedRead::default()
     };
     for p in pair.into_inner() {
@@ -3071,6 +3072,10 @@ mod tests {
                 "（市商务局负责）",
                 "（各乡镇落实）",
                 "（每季度）",
+                "（第四季度）",
+                "（上半年完成）",
+                "（全年推进）",
+                "（2024年起持续推进）",
                 "（持续推进）",
                 "（长期坚持）",
                 "（常态化推进）",

@@ -644,3 +644,29 @@ fn section_heading_items_and_safeguards() {
     assert_eq!(sections(0), ["推进智慧医疗建设"]);
     assert_eq!(sections(2), ["加强组织领导", "强化督导评估"]);
 }
+
+/// Time limits a bracket gives without a date: all year (`全年推进`, `常年开展`)
+/// and from a year on (`2024年起持续推进`) are ongoing; a quarter or a half of
+/// the plan's year (`第四季度`, `上半年完成`) is due at its end. In running
+/// text, `第四季度开展…` is no time limit.
+#[test]
+fn bracket_limits_without_a_date() {
+    let plan = fixture("bracket-limits.txt");
+    let task = |marker: &str| plan.tasks.iter().find(|t| t.marker == marker).unwrap();
+    for (marker, raw) in [
+        ("1.", "全年推进"),
+        ("2.", "常年开展"),
+        ("3.", "2024年起持续推进"),
+    ] {
+        assert_eq!(
+            task(marker).deadline.kind,
+            DeadlineKind::Ongoing,
+            "{marker}"
+        );
+        assert_eq!(task(marker).deadline.raw.as_deref(), Some(raw));
+    }
+    assert_eq!(task("4.").deadline.date, Date::parse_iso("2024-12-31"));
+    assert_eq!(task("5.").deadline.date, Date::parse_iso("2024-06-30"));
+    assert_eq!(task("6.").deadline.kind, DeadlineKind::None);
+    assert_eq!(units(task("6."), Role::Responsible), ["市市场监管局"]);
+}
