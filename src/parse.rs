@@ -992,6 +992,32 @@ fn bare_bracket(ctx: &Ctx, start: usize, end: usize) -> Option<BracketRead> {
     (!b.owners.is_empty()).then_some(b)
 }
 
+/// The names of a unit set apart by spaces instead of `、`
+/// (`责任单位：省农业农村厅　省大数据局`), with their byte offsets in `name`,
+/// when there are several and each reads as a body's name; `None` otherwise
+/// (`市 发改委` is one name with a stray space).
+fn space_separated_bodies(name: &str) -> Option<Vec<(usize, &str)>> {
+    if !name.contains(is_space) {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut start = None;
+    for (i, c) in name
+        .char_indices()
+        .chain(std::iter::once((name.len(), ' ')))
+    {
+        match (is_space(c), start) {
+            (true, Some(st)) => {
+                pieces.push((st, &name[st..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    (pieces.len() > 1 && pieces.iter().all(|(_, p)| reads_as_body(p))).then_some(pieces)
+}
+
 /// Whether every unit of a `unit_group` reads as a body's name.
 fn all_bodies(group: &Pair<Rule>) -> bool {
     group
@@ -1134,13 +1160,17 @@ fn read_unit_group(
                     None => (name, role, wording),
                 };
                 b.explicit_lead |= role == Role::Lead;
-                let (us, ue) = (s + lead_trim, s + lead_trim + name.len());
-                b.owners.push(Owner {
-                    unit: name.to_string(),
-                    role,
-                    wording: wording.to_string(),
-                    span: ctx.span(us, ue),
-                });
+                let at = s + lead_trim;
+                for (offset, piece) in
+                    space_separated_bodies(name).unwrap_or_else(|| vec![(0, name)])
+                {
+                    b.owners.push(Owner {
+                        unit: piece.to_string(),
+                        role,
+                        wording: wording.to_string(),
+                        span: ctx.span(at + offset, at + offset + piece.len()),
+                    });
+                }
             }
             Rule::etc => b.open_ended = true,
             _ => {}
@@ -1322,6 +1352,44 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
     }
     let _ = ctx;
     d
+}
+
+/// The date of a `cn_date_line` (`二〇二四年三月十五日` → 2024-03-15).
+fn cn_date(mut pairs: pest::iterators::Pairs<Rule>) -> Option<Date> {
+    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c);
+    // `十` alone is 10, `十五` 15, `二十` 20, `三十一` 31.
+    let small = |s: &str| -> Option<u32> {
+        let cs: Vec<char> = s.chars().collect();
+        let n = match cs[..] {
+            ['十'] => 10,
+            ['十', u] => 10 + digit(u)?,
+            [t, '十'] => 10 * digit(t)?,
+            [t, '十', u] => 10 * digit(t)? + digit(u)?,
+            [u] => digit(u)?,
+            _ => return None,
+        };
+        u32::try_from(n).ok()
+    };
+    let (mut year, mut month, mut day) = (None, None, None);
+    for p in pairs.next()?.into_inner() {
+        match p.as_rule() {
+            Rule::cn_year => {
+                let mut y = 0i32;
+                for c in p.as_str().chars() {
+                    let d = match c {
+                        '〇' | '○' | '零' | 'Ｏ' | 'O' => 0,
+                        c => digit(c)?,
+                    };
+                    y = y * 10 + i32::try_from(d).ok()?;
+                }
+                year = Some(y);
+            }
+            Rule::cn_month => month = small(p.as_str()),
+            Rule::cn_day => day = small(p.as_str()),
+            _ => {}
+        }
+    }
+    Date::new(year?, month?, day?)
 }
 
 /// Splits digits where 月 was lost (`917` → 9月17日) when only one split makes
@@ -1832,8 +1900,38 @@ impl<'a> Assembler<'a> {
                 && (d.full_date().is_some() || d.month_day.is_some()))
             .then_some((i, d))
         });
-        let signed_by = alone.and_then(|(i, _)| self.signature_issuer(i));
+        // The signature in Chinese numerals (`二〇二四年三月十五日`), where no
+        // date in digits stands alone.
+        let in_numerals = || {
+            (0..n).find_map(|i| {
+                let t = self.text(i);
+                let first = t.chars().next()?;
+                if !matches!(first, '〇' | '○' | '零' | '一' | '二') || !t.ends_with(['日', '号'])
+                {
+                    return None;
+                }
+                let date = cn_date(PlanParser::parse(Rule::cn_date_line, t).ok()?)?;
+                let l = &self.lines[i];
+                let start = l.start + self.leading_space(i);
+                Some((i, date, start, start + t.len()))
+            })
+        };
+        let numerals = if alone.is_none() { in_numerals() } else { None };
+        let signed_by = alone
+            .map(|(i, _)| i)
+            .or(numerals.map(|(i, ..)| i))
+            .and_then(|i| self.signature_issuer(i));
         let alone = alone.map(|(_, d)| d);
+        if let Some((_, date, start, end)) = numerals {
+            self.plan.issued = Some(date);
+            self.plan.issued_mention = Some(DateMention {
+                raw: self.ctx.raw(start, end),
+                date: Some(date),
+                damaged: false,
+                fix: None,
+                span: self.ctx.span(start, end),
+            });
+        }
         let imprint = || {
             (0..n).rev().find_map(|i| {
                 let t = self.text(i);
@@ -1844,7 +1942,7 @@ impl<'a> Assembler<'a> {
                 }
             })
         };
-        if let Some(d) = alone.or_else(imprint) {
+        if let Some(d) = alone.or_else(|| numerals.is_none().then(imprint).flatten()) {
             let raw = self.ctx.raw(d.start, d.end);
             self.plan.issued = d.full_date();
             self.plan.issued_mention = Some(DateMention {

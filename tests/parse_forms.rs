@@ -670,3 +670,47 @@ fn bracket_limits_without_a_date() {
     assert_eq!(task("6.").deadline.kind, DeadlineKind::None);
     assert_eq!(units(task("6."), Role::Responsible), ["市市场监管局"]);
 }
+
+/// Forms of provincial plans: a unit's own brackets with an enumeration
+/// (`各县（市、区）人民政府`), units set apart by spaces after a label, and the
+/// signature dated in Chinese numerals (`二〇二四年三月十五日`).
+#[test]
+fn provincial_forms() {
+    let plan = fixture("provincial-forms.txt");
+    assert_eq!(
+        units(&plan.tasks[0], Role::Lead),
+        ["省通信管理局", "省工业和信息化厅"]
+    );
+    assert_eq!(
+        units(&plan.tasks[0], Role::Responsible),
+        ["各县（市、区）人民政府"]
+    );
+    assert_eq!(
+        units(&plan.tasks[1], Role::Responsible),
+        ["省农业农村厅", "省大数据局", "省自然资源厅"]
+    );
+    // Each name keeps its own place in the text.
+    let o = &plan.tasks[1].owners[1];
+    assert_eq!(o.span.end - o.span.start, "省大数据局".len());
+    // A stray space inside one name does not split it.
+    assert_eq!(units(&plan.tasks[2], Role::Cooperate), ["市 商务局"]);
+    assert_eq!(plan.issued, Date::parse_iso("2024-03-15"));
+    assert_eq!(plan.issuer.as_deref(), Some("某省人民政府办公厅"));
+    assert_eq!(plan.tasks[1].deadline.date, Date::parse_iso("2024-12-31"));
+}
+
+/// Dates in numerals: `○` for zero, `十二月`, `三十一日`; `二十日`, `十日`.
+#[test]
+fn signature_dates_in_numerals() {
+    for (signed, date) in [
+        ("二○二三年十二月三十一日", "2023-12-31"),
+        ("二〇二四年一月二十日", "2024-01-20"),
+        ("二零二二年十月十日", "2022-10-10"),
+    ] {
+        let text = format!(
+            "某市2024年工作要点\n\n一、重点任务\n1.推进改革。（市发展改革委负责；年底前完成）\n\n某市人民政府\n{signed}\n"
+        );
+        let plan = parse_str(&text).unwrap();
+        assert_eq!(plan.issued, Date::parse_iso(date), "{signed}");
+    }
+}
