@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod emit;
 pub mod finding;
+pub(crate) mod guard;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -62,19 +62,113 @@ fn parse_with_index(
     display: &str,
     index: &LineIndex,
 ) -> Result<Plan, ParseError> {
+    let display = if display.len() == normalized.len() {
+        display
+    } else {
+        normalized
+    };
+    // Full-width digits (`２０２４年１２月`, `１．`) are read as the ASCII ones
+    // they stand for: the grammar reads a folded copy of the text, and the
+    // spans and raw strings of the model are mapped back to the text as
+    // written.
+    if let Some((folded, folds)) = fold_digits(normalized) {
+        let folded_display = match fold_digits(display) {
+            Some((d, at)) if at == folds => d,
+            _ => folded.clone(),
+        };
+        let folded_index = LineIndex::new(&folded);
+        let ctx = Ctx {
+            cursor: std::cell::Cell::new((0, 1, 1)),
+            text: &folded,
+            display: &folded_display,
+            index: &folded_index,
+            written: Some(Written {
+                text: display,
+                folds,
+            }),
+        };
+        let mut plan = parse_ctx(&ctx)?;
+        if let Some(w) = &ctx.written {
+            remap_spans(&mut plan, |s| {
+                s.start = w.offset(s.start);
+                s.end = w.offset(s.end);
+            });
+        }
+        return Ok(plan);
+    }
     let ctx = Ctx {
         cursor: std::cell::Cell::new((0, 1, 1)),
         text: normalized,
-        display: if display.len() == normalized.len() {
-            display
-        } else {
-            normalized
-        },
+        display,
         index,
+        written: None,
     };
-    let mut lines = read_lines(&ctx)?;
+    parse_ctx(&ctx)
+}
+
+/// Full-width digits `０`–`９` replaced by ASCII ones, and the byte offsets
+/// (in the folded text) of the digits replaced; `None` if there are none.
+fn fold_digits(text: &str) -> Option<(String, Vec<usize>)> {
+    // `０` is EF BC 90, `９` EF BC 99.
+    let bytes = text.as_bytes();
+    let first = memchr::memchr_iter(0xEF, bytes).find(|&i| {
+        bytes.get(i + 1) == Some(&0xBC)
+            && bytes.get(i + 2).is_some_and(|b| (0x90..=0x99).contains(b))
+    })?;
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..first]);
+    let mut folds = Vec::new();
+    for c in text[first..].chars() {
+        match c {
+            '\u{ff10}'..='\u{ff19}' => {
+                folds.push(out.len());
+                out.push(char::from(b'0' + (c as u32 - 0xFF10) as u8));
+            }
+            c => out.push(c),
+        }
+    }
+    Some((out, folds))
+}
+
+/// Applies `f` to every span of the plan. (The test
+/// `full_width_digits_keep_every_span` checks that none is left out.)
+fn remap_spans(plan: &mut Plan, f: impl Fn(&mut Span)) {
+    let targets = |ts: &mut Vec<crate::model::Target>| ts.iter_mut().for_each(|t| f(&mut t.span));
+    plan.title_span.iter_mut().for_each(&f);
+    if let Some(d) = &mut plan.doc_number {
+        f(&mut d.span);
+    }
+    if let Some(d) = &mut plan.issued_mention {
+        f(&mut d.span);
+    }
+    if let Some(p) = &mut plan.period {
+        p.span.iter_mut().for_each(&f);
+    }
+    for c in &mut plan.chapters {
+        f(&mut c.span);
+        if let Some(g) = &mut c.goal {
+            f(&mut g.span);
+            targets(&mut g.targets);
+        }
+        c.sections.iter_mut().for_each(|s| f(&mut s.span));
+    }
+    for t in &mut plan.tasks {
+        f(&mut t.span);
+        t.owners.iter_mut().for_each(|o| f(&mut o.span));
+        t.deadline.span.iter_mut().for_each(&f);
+        targets(&mut t.targets);
+        if let Some(b) = &mut t.bracket {
+            f(&mut b.span);
+        }
+    }
+    plan.references.iter_mut().for_each(|d| f(&mut d.span));
+    plan.dates.iter_mut().for_each(|d| f(&mut d.span));
+}
+
+fn parse_ctx(ctx: &Ctx) -> Result<Plan, ParseError> {
+    let mut lines = read_lines(ctx)?;
     settle_markers(&mut lines);
-    let plan = Assembler::new(&ctx, &lines).assemble();
+    let plan = Assembler::new(ctx, &lines).assemble();
     if plan.tasks.is_empty() {
         return Err(ParseError::NoTasks);
     }
@@ -90,6 +184,23 @@ struct Ctx<'a> {
     /// document order, so counting characters on from the last one keeps a
     /// line with 10,000 units linear instead of recounting from its start.
     cursor: std::cell::Cell<(usize, u32, u32)>,
+    /// The text as written, where `text` has its full-width digits folded.
+    written: Option<Written<'a>>,
+}
+
+/// The text as written and where its full-width digits were folded: each
+/// took 3 bytes where the folded text has 1 (a character all the same, so
+/// lines and columns do not move).
+struct Written<'a> {
+    text: &'a str,
+    folds: Vec<usize>,
+}
+
+impl Written<'_> {
+    /// The offset in the written text of `offset` in the folded one.
+    fn offset(&self, offset: usize) -> usize {
+        offset + 2 * self.folds.partition_point(|&f| f < offset)
+    }
 }
 
 impl Ctx<'_> {
@@ -105,6 +216,8 @@ impl Ctx<'_> {
         located
     }
 
+    /// A span in the text the grammar reads (mapped to the text as written
+    /// once the plan is built: see [`remap_spans`]).
     fn span(&self, start: usize, end: usize) -> Span {
         let (line, column) = self.locate(start);
         Span {
@@ -117,6 +230,19 @@ impl Ctx<'_> {
 
     /// The text of a byte range as written in the source.
     fn raw(&self, start: usize, end: usize) -> String {
+        if let Some(w) = &self.written {
+            return w
+                .text
+                .get(w.offset(start)..w.offset(end))
+                .unwrap_or("")
+                .to_string();
+        }
+        self.plain(start, end)
+    }
+
+    /// The text of a byte range with its digits in ASCII: what repairs are
+    /// computed on (a repair writes `2020年12月` whatever digits it replaces).
+    fn plain(&self, start: usize, end: usize) -> String {
         self.display
             .get(start..end)
             .or_else(|| self.text.get(start..end))
@@ -1299,7 +1425,7 @@ fn read_deadline_clause(
 
 fn dated_deadline(ctx: &Ctx, d: &DatedRead) -> Deadline {
     let raw = ctx.raw(d.start, d.end);
-    let fix = d.fix(&raw);
+    let fix = d.fix(&ctx.plain(d.start, d.end));
     Deadline {
         kind: DeadlineKind::Dated,
         date: d.due_date(),
@@ -1865,7 +1991,7 @@ impl<'a> Assembler<'a> {
                     if let Some(end) = date_end {
                         let _ = end;
                         self.plan.dates.push(DateMention {
-                            fix: d.fix(&raw),
+                            fix: d.fix(&self.ctx.plain(d.start, d.end)),
                             raw,
                             date: d.full_date(),
                             damaged: d.damaged(),
@@ -1946,7 +2072,7 @@ impl<'a> Assembler<'a> {
             let raw = self.ctx.raw(d.start, d.end);
             self.plan.issued = d.full_date();
             self.plan.issued_mention = Some(DateMention {
-                fix: d.fix(&raw),
+                fix: d.fix(&self.ctx.plain(d.start, d.end)),
                 raw,
                 date: d.full_date(),
                 damaged: d.damaged(),

@@ -714,3 +714,69 @@ fn signature_dates_in_numerals() {
         assert_eq!(plan.issued, Date::parse_iso(date), "{signed}");
     }
 }
+
+/// Full-width digits (`２０２０年１２月底前完成`, `１．`) read as ASCII ones, and
+/// every span of the model points at the text as written: seed 000 with all
+/// its digits made full-width gives the model of the seed itself, field for
+/// field, each span covering the same text (digits aside) on the same line
+/// and column.
+#[test]
+fn full_width_digits_keep_every_span() {
+    fn fold(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                c => c,
+            })
+            .collect()
+    }
+    fn same(a: &serde_json::Value, w: &serde_json::Value, ascii: &str, wide: &str, path: &str) {
+        use serde_json::Value;
+        match (a, w) {
+            (Value::Object(a), Value::Object(w)) => {
+                // A span: the only object with a line and a column.
+                if let (Some(Value::Number(s)), Some(Value::Number(e)), true) =
+                    (a.get("start"), a.get("end"), a.contains_key("column"))
+                {
+                    let (s, e) = (s.as_u64().unwrap() as usize, e.as_u64().unwrap() as usize);
+                    let (ws, we) = (
+                        w["start"].as_u64().unwrap() as usize,
+                        w["end"].as_u64().unwrap() as usize,
+                    );
+                    let written = wide
+                        .get(ws..we)
+                        .unwrap_or_else(|| panic!("{path}: {ws}..{we} off the text"));
+                    assert_eq!(fold(written), ascii[s..e], "{path}");
+                    assert_eq!(a.get("line"), w.get("line"), "{path}");
+                    assert_eq!(a.get("column"), w.get("column"), "{path}");
+                    return;
+                }
+                assert_eq!(a.len(), w.len(), "{path}");
+                for (k, v) in a {
+                    same(v, &w[k], ascii, wide, &format!("{path}.{k}"));
+                }
+            }
+            (Value::Array(a), Value::Array(w)) => {
+                assert_eq!(a.len(), w.len(), "{path}");
+                for (i, (x, y)) in a.iter().zip(w).enumerate() {
+                    same(x, y, ascii, wide, &format!("{path}[{i}]"));
+                }
+            }
+            (Value::String(x), Value::String(y)) => assert_eq!(*x, fold(y), "{path}"),
+            _ => assert_eq!(a, w, "{path}"),
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ascii = std::fs::read_to_string(root.join("seeds/000_bdb70f999160dca5.txt")).unwrap();
+    let wide: String = ascii
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32('０' as u32 + (c as u32 - '0' as u32)).unwrap(),
+            c => c,
+        })
+        .collect();
+    assert_ne!(ascii, wide);
+    let a = serde_json::to_value(parse_str(&ascii).unwrap()).unwrap();
+    let w = serde_json::to_value(parse_str(&wide).unwrap()).unwrap();
+    same(&a, &w, &ascii, &wide, "plan");
+}

@@ -836,7 +836,21 @@ fn check_file(path: &Path, group: &Group, shared: &Shared<'_>) -> Outcome {
     let absolute = config::absolute(path);
     let mut outcome = Outcome::default();
 
-    let mut analysis = match analyse(path, &shown, &absolute, group, shared) {
+    let analysed = crate::guard::contain(|| analyse(path, &shown, &absolute, group, shared))
+        .unwrap_or_else(|bug| {
+            Err(Box::new(Failure {
+                kind: FailureKind::Internal,
+                path: Some(shown.clone()),
+                rule: None,
+                message: format!("planlint failed on this file: {bug}"),
+                help: Some(
+                    "this is a bug in planlint: please report it with the file; the other files were checked"
+                        .to_owned(),
+                ),
+                site: None,
+            }))
+        });
+    let mut analysis = match analysed {
         Ok(a) => a,
         Err(failure) => {
             outcome.report = FileReport {

@@ -47,7 +47,14 @@ pub fn run(args: ParseArgs) -> ExitCode {
         let result = load::load(path)
             .map_err(|e| e.to_string())
             .and_then(|source| {
-                parse::parse(&source).map_err(|e| format!("{}: {e}", path.display()))
+                crate::guard::contain(|| parse::parse(&source))
+                    .map_err(|bug| {
+                        format!(
+                            "{}: planlint failed on this file (a bug: please report it): {bug}",
+                            path.display()
+                        )
+                    })?
+                    .map_err(|e| format!("{}: {e}", path.display()))
             });
         match result {
             Ok(plan) => match args.format {

@@ -140,6 +140,8 @@ pub enum FailureKind {
     Rule,
     Config,
     Write,
+    /// A bug in planlint (a panic), contained to the file it happened on.
+    Internal,
 }
 
 impl FailureKind {
@@ -150,6 +152,7 @@ impl FailureKind {
             FailureKind::Rule => "rule",
             FailureKind::Config => "config",
             FailureKind::Write => "write",
+            FailureKind::Internal => "internal",
         }
     }
 
@@ -161,6 +164,7 @@ impl FailureKind {
             FailureKind::Rule => "rule-failure",
             FailureKind::Config => "config-error",
             FailureKind::Write => "write-error",
+            FailureKind::Internal => "internal-error",
         }
     }
 }

@@ -126,7 +126,14 @@ pub fn build(request: &Request) -> Built {
 /// Loads and parses one plan, with its unit names normalised.
 fn read_plan(path: &Path, units: &UnitNames) -> Result<(Document, Arc<str>), String> {
     let source = crate::load::load(path).map_err(|e| e.to_string())?;
-    let plan = crate::parse::parse(&source).map_err(|e| format!("{}: {e}", path.display()))?;
+    let plan = crate::guard::contain(|| crate::parse::parse(&source))
+        .map_err(|bug| {
+            format!(
+                "{}: planlint failed on this file (a bug: please report it): {bug}",
+                path.display()
+            )
+        })?
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let plan = units.normalise_plan(&plan).unwrap_or(plan);
     Ok((
         Document::new(path.to_owned(), Arc::new(plan)),
