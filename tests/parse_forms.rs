@@ -657,6 +657,7 @@ fn bracket_limits_without_a_date() {
         ("1.", "全年推进"),
         ("2.", "常年开展"),
         ("3.", "2024年起持续推进"),
+        ("7.", "全年"),
     ] {
         assert_eq!(
             task(marker).deadline.kind,
