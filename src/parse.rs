@@ -1459,8 +1459,8 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
             Rule::end_mark => d.end_mark = true,
             // 下旬 ends with the month; 上旬 and 中旬 on the 10th and the 20th.
             Rule::xun => match p.as_str() {
-                "下旬" => d.end_mark = true,
-                "中旬" => d.day = Some(20),
+                "下旬" | "中下旬" => d.end_mark = true,
+                "中旬" | "上中旬" => d.day = Some(20),
                 _ => d.day = Some(10),
             },
             Rule::before => d.before = true,

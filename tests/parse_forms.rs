@@ -669,6 +669,10 @@ fn bracket_limits_without_a_date() {
     assert_eq!(task("4.").deadline.date, Date::parse_iso("2024-12-31"));
     assert_eq!(task("5.").deadline.date, Date::parse_iso("2024-06-30"));
     assert_eq!(task("6.").deadline.kind, DeadlineKind::None);
+    // `6月份前`, `4月中下旬`, `…之前`.
+    assert_eq!(task("8.").deadline.date, Date::parse_iso("2024-06-30"));
+    assert_eq!(task("9.").deadline.date, Date::parse_iso("2024-04-30"));
+    assert_eq!(task("10.").deadline.date, Date::parse_iso("2024-05-31"));
     assert_eq!(units(task("6."), Role::Responsible), ["市市场监管局"]);
 }
 
