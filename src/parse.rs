@@ -601,7 +601,7 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
 
 /// Whether something of `line_head` in plan.pest can start with `c`, the
 /// first character of a line after its spaces: a bracket (`bracket_line`),
-/// the first character of a label (`labelled_line`: 牵头单位, 责任单位, 完成时限…),
+/// the first character of a label (`labelled_line`: 牵头单位, 责任单位, 完成时限, 办结时限…),
 /// a digit or a Chinese numeral (`marker`), or `[` (Word debris). A line
 /// of running text starts with none of them, and is not handed to the
 /// grammar for nothing; the test `head_precheck_misses_nothing` checks it.
@@ -622,6 +622,7 @@ fn may_start_head(c: char) -> bool {
                 | '参'
                 | '完'
                 | '时'
+                | '办'
                 | '一'
                 | '二'
                 | '三'
@@ -1052,7 +1053,7 @@ fn labels_after_sentence(ctx: &Ctx, start: usize, end: usize) -> Option<BracketR
         let rest = &line[from..];
         let head = rest.trim_start_matches(is_space);
         if !head.starts_with([
-            '牵', '主', '责', '负', '实', '承', '配', '协', '参', '完', '时',
+            '牵', '主', '责', '负', '实', '承', '配', '协', '参', '完', '时', '办',
         ]) {
             continue;
         }
@@ -3180,6 +3181,10 @@ mod tests {
             "时间安排",
             "时限要求",
             "时限",
+            "完成节点",
+            "办结时限",
+            "时间要求",
+            "时间",
         ];
         for label in labels {
             let pair = [format!("{label}：市司法局"), format!("{label}：2021年底前")];

@@ -673,6 +673,10 @@ fn bracket_limits_without_a_date() {
     assert_eq!(task("8.").deadline.date, Date::parse_iso("2024-06-30"));
     assert_eq!(task("9.").deadline.date, Date::parse_iso("2024-04-30"));
     assert_eq!(task("10.").deadline.date, Date::parse_iso("2024-05-31"));
+    // The labels `时间：`, `办结时限：`, `完成节点：`.
+    assert_eq!(task("11.").deadline.date, Date::parse_iso("2024-12-31"));
+    assert_eq!(task("12.").deadline.date, Date::parse_iso("2024-09-30"));
+    assert_eq!(task("13.").deadline.date, Date::parse_iso("2024-06-30"));
     assert_eq!(units(task("6."), Role::Responsible), ["市市场监管局"]);
 }
 
