@@ -474,13 +474,53 @@ impl DatedRead {
 fn read_lines(ctx: &Ctx) -> Result<Vec<Line>, ParseError> {
     let text = ctx.text;
     let mut lines = Vec::with_capacity(ctx.index.line_count());
+    let mut pieces = text.split_inclusive('\n').peekable();
     let mut start = 0;
-    for piece in text.split_inclusive('\n') {
-        let end = start + piece.trim_end_matches(['\n', '\r']).len();
+    while let Some(piece) = pieces.next() {
+        let mut end = start + piece.trim_end_matches(['\n', '\r']).len();
+        let mut next_start = start + piece.len();
+        // A bracket broken over two lines (text wrapped by a conversion:
+        // `（市发` + `展改革委、市财政局负责；2024年底前完成）`) is read as one line.
+        if let Some(next) = pieces.peek() {
+            if leaves_bracket_open(&text[start..end]) && closes_first(next) {
+                end = next_start + next.trim_end_matches(['\n', '\r']).len();
+                next_start += next.len();
+                pieces.next();
+            }
+        }
         lines.push(read_line(ctx, start, end)?);
-        start += piece.len();
+        start = next_start;
     }
     Ok(lines)
+}
+
+/// Whether `line` leaves a bracket open at its end.
+fn leaves_bracket_open(line: &str) -> bool {
+    if !line.contains(['（', '(']) {
+        return false;
+    }
+    let mut depth = 0u32;
+    for c in line.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
+/// Whether `line` closes a bracket, within its first 200 characters, before
+/// it opens one: the rest of a bracket the line before left open.
+fn closes_first(line: &str) -> bool {
+    for c in line.chars().take(200) {
+        match c {
+            '（' | '(' => return false,
+            '）' | ')' => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Decides the item markers written before a digit (`2.2022年实现全覆盖`, but
@@ -1119,6 +1159,16 @@ fn bare_bracket(ctx: &Ctx, start: usize, end: usize) -> Option<BracketRead> {
     (!b.owners.is_empty()).then_some(b)
 }
 
+/// A name as one line: the line break of a bracket wrapped over two lines
+/// (`市发` + `展改革委`) is no part of it.
+fn unwrapped(name: &str) -> String {
+    if name.contains('\n') {
+        name.lines().map(|l| l.trim_matches(is_space)).collect()
+    } else {
+        name.to_string()
+    }
+}
+
 /// The names of a unit set apart by spaces instead of `、`
 /// (`责任单位：省农业农村厅　省大数据局`), with their byte offsets in `name`,
 /// when there are several and each reads as a body's name; `None` otherwise
@@ -1292,7 +1342,7 @@ fn read_unit_group(
                     space_separated_bodies(name).unwrap_or_else(|| vec![(0, name)])
                 {
                     b.owners.push(Owner {
-                        unit: piece.to_string(),
+                        unit: unwrapped(piece),
                         role,
                         wording: wording.to_string(),
                         span: ctx.span(at + offset, at + offset + piece.len()),

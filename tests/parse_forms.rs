@@ -789,3 +789,24 @@ fn full_width_digits_keep_every_span() {
     let w = serde_json::to_value(parse_str(&wide).unwrap()).unwrap();
     same(&a, &w, &ascii, &wide, "plan");
 }
+
+/// A bracket wrapped over two lines by a conversion (`（市发` + `展改革委、…）`,
+/// `（…负责；` + `持续推进）`) is read whole: its units joined across the
+/// break, its time limit kept, and its second line no heading.
+#[test]
+fn brackets_wrapped_over_two_lines() {
+    let plan = fixture("wrapped-brackets.txt");
+    assert_eq!(plan.chapters.len(), 1);
+    assert_eq!(plan.tasks.len(), 3);
+    assert_eq!(
+        units(&plan.tasks[0], Role::Responsible),
+        ["市发展改革委", "市财政局"]
+    );
+    assert_eq!(plan.tasks[0].deadline.date, Date::parse_iso("2024-12-31"));
+    // The owner's span covers the name as written, line break included.
+    let o = &plan.tasks[0].owners[0];
+    assert_eq!(o.span.line, 4);
+    assert_eq!(units(&plan.tasks[1], Role::Responsible), ["市政务服务局"]);
+    assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
+    assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2024-06-30"));
+}
