@@ -1015,3 +1015,29 @@ fn snapshot_score_000() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     insta::assert_snapshot!("score_000", snapshot_csv(&args));
 }
+
+/// `落实` and `负责落实`: a sole `X负责落实` leads, as a sole `X负责` does; units
+/// that only `落实` are 责任单位, and so is a collective alone (`各乡镇负责`).
+#[test]
+fn tasks_map_carry_out_roles_and_collectives() {
+    let plan = repo("tests/fixtures/plans/carry-out-and-frequency.txt");
+    let (code, bytes, err) = report(&["report", "tasks", plan.to_str().unwrap()], "t.csv");
+    assert_eq!(code, 0, "{err}");
+    let rows = records(&bytes);
+    let (lead, resp, coop) = (
+        column(&rows, "牵头单位"),
+        column(&rows, "责任单位"),
+        column(&rows, "配合单位"),
+    );
+    let task = |n: &str| row(&rows, "序号", n);
+    assert_eq!(
+        (&task("1")[lead], &task("1")[resp]),
+        (&"县农业农村局".to_string(), &"各乡镇".to_string())
+    );
+    assert_eq!(task("2")[lead], "县市场监管局");
+    assert_eq!(task("2")[coop], "县农业农村局");
+    assert_eq!(
+        (&task("5")[lead], &task("5")[resp]),
+        (&String::new(), &"各乡镇".to_string())
+    );
+}
