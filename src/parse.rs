@@ -77,23 +77,29 @@ fn parse_with_index(
             _ => folded.clone(),
         };
         let folded_index = LineIndex::new(&folded);
+        let w = Written {
+            text: display,
+            folds,
+        };
         let ctx = Ctx {
             cursor: std::cell::Cell::new((0, 1, 1)),
             text: &folded,
             display: &folded_display,
             index: &folded_index,
-            written: Some(Written {
-                text: display,
-                folds,
-            }),
+            written: Some(&w),
         };
-        let mut plan = parse_ctx(&ctx)?;
-        if let Some(w) = &ctx.written {
-            remap_spans(&mut plan, |s| {
-                s.start = w.offset(s.start);
-                s.end = w.offset(s.end);
-            });
-        }
+        let remap = |s: &mut Span| {
+            s.start = w.offset(s.start);
+            s.end = w.offset(s.end);
+        };
+        let mut plan = parse_ctx(&ctx).map_err(|e| match e {
+            ParseError::Grammar { mut span, message } => {
+                remap(&mut span);
+                ParseError::Grammar { span, message }
+            }
+            other => other,
+        })?;
+        remap_spans(&mut plan, remap);
         return Ok(plan);
     }
     let ctx = Ctx {
@@ -185,7 +191,7 @@ struct Ctx<'a> {
     /// line with 10,000 units linear instead of recounting from its start.
     cursor: std::cell::Cell<(usize, u32, u32)>,
     /// The text as written, where `text` has its full-width digits folded.
-    written: Option<Written<'a>>,
+    written: Option<&'a Written<'a>>,
 }
 
 /// The text as written and where its full-width digits were folded: each
@@ -230,7 +236,7 @@ impl Ctx<'_> {
 
     /// The text of a byte range as written in the source.
     fn raw(&self, start: usize, end: usize) -> String {
-        if let Some(w) = &self.written {
+        if let Some(w) = self.written {
             return w
                 .text
                 .get(w.offset(start)..w.offset(end))
