@@ -1937,7 +1937,7 @@ impl<'a> Assembler<'a> {
             let (s, e) = (self.lines[*start_line].start, self.lines[*end_line].end);
             let lead =
                 self.ctx.text[s..e].len() - self.ctx.text[s..e].trim_start_matches(is_space).len();
-            self.plan.title = Some(text.clone());
+            self.plan.title = Some(unwrapped(text));
             self.plan.title_span = Some(self.ctx.span(s + lead, e));
             self.plan.period = self.period_from_title(*start_line, *end_line);
         }

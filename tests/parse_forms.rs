@@ -796,6 +796,15 @@ fn full_width_digits_keep_every_span() {
 #[test]
 fn brackets_wrapped_over_two_lines() {
     let plan = fixture("wrapped-brackets.txt");
+    // The title's bracket wraps too.
+    assert_eq!(
+        plan.title.as_deref(),
+        Some("某市优化营商环境三年行动方案（2024—2026年）")
+    );
+    assert_eq!(
+        plan.period.as_ref().map(|p| (p.start, p.end)),
+        Some((2024, 2026))
+    );
     assert_eq!(plan.chapters.len(), 1);
     assert_eq!(plan.tasks.len(), 3);
     assert_eq!(
@@ -805,7 +814,7 @@ fn brackets_wrapped_over_two_lines() {
     assert_eq!(plan.tasks[0].deadline.date, Date::parse_iso("2024-12-31"));
     // The owner's span covers the name as written, line break included.
     let o = &plan.tasks[0].owners[0];
-    assert_eq!(o.span.line, 4);
+    assert_eq!(o.span.line, 5);
     assert_eq!(units(&plan.tasks[1], Role::Responsible), ["市政务服务局"]);
     assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
     assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2024-06-30"));
