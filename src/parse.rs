@@ -1836,8 +1836,9 @@ enum Heading {
     No,
     /// Of the items under it, which are the tasks.
     OfTasks,
-    /// An entry of a chapter of safeguards.
-    Safeguard,
+    /// No task: an entry of a chapter of safeguards, or a point of the body
+    /// where a task table assigns the tasks.
+    NotATask,
 }
 
 struct Assembler<'a> {
@@ -2292,12 +2293,14 @@ impl<'a> Assembler<'a> {
     /// most of the items under it (`1.`, `2.`, at least two) carry one each is
     /// a section, and those items are the tasks. (One bracket after the last
     /// item is the section's own: its items are the steps of one task.)
-    fn headings_of_tasks(&self, body_start: usize, task_level: Option<Level>) -> Vec<Heading> {
+    fn headings_of_tasks(
+        &self,
+        body_start: usize,
+        task_level: Option<Level>,
+        table: Option<usize>,
+    ) -> Vec<Heading> {
         let n = self.lines.len();
         let mut out = vec![Heading::No; n];
-        if task_level != Some(Level::Section) {
-            return out;
-        }
         // Whether the marked line at `i` carries a bracket: on its line, or on
         // a bracket or labelled line before the next marked line.
         let carries = |i: usize| {
@@ -2307,6 +2310,22 @@ impl<'a> Assembler<'a> {
                     .take_while(|l| l.marker.is_none())
                     .any(|l| matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled))
         };
+        // A task table (任务分工表, often the annex) that assigns owners: its rows
+        // are the tasks, and the points of the body before it that carry no
+        // bracket are their headings, not tasks without owners.
+        if let (Some(h), Some(level)) = (table, task_level) {
+            if self.table_columns(h).is_some_and(|c| !c.owners.is_empty()) {
+                for (i, heading) in out.iter_mut().enumerate().take(h).skip(body_start) {
+                    let l = &self.lines[i];
+                    if l.marker.as_ref().is_some_and(|m| m.level == level) && !carries(i) {
+                        *heading = Heading::NotATask;
+                    }
+                }
+            }
+        }
+        if task_level != Some(Level::Section) {
+            return out;
+        }
         for (i, heading) in out.iter_mut().enumerate().skip(body_start) {
             let level = |l: &Line| l.marker.as_ref().map(|m| m.level);
             if level(&self.lines[i]) != Some(Level::Section) || carries(i) {
@@ -2376,7 +2395,7 @@ impl<'a> Assembler<'a> {
         for range in safeguards {
             for i in range {
                 if level(&lines[i]) == Some(Level::Section) {
-                    out[body_start + i] = Heading::Safeguard;
+                    out[body_start + i] = Heading::NotATask;
                 }
             }
         }
@@ -2385,10 +2404,10 @@ impl<'a> Assembler<'a> {
     fn structure(&mut self, body_start: usize) {
         let n = self.lines.len();
         let task_level = self.task_level(body_start);
-        let headings = self.headings_of_tasks(body_start, task_level);
+        let table_header = self.find_table(body_start);
+        let headings = self.headings_of_tasks(body_start, task_level, table_header);
         // Under a section of `headings`: its items are tasks.
         let mut items_are_tasks = false;
-        let table_header = self.find_table(body_start);
         let mut first_leads = false;
         let mut current_task: Option<usize> = None;
         // Whether the current task still takes following paragraphs as its body.

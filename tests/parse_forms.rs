@@ -819,3 +819,30 @@ fn brackets_wrapped_over_two_lines() {
     assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
     assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2024-06-30"));
 }
+
+/// A plan whose owners are given in an annexed task table (附件：重点任务分工表):
+/// the table's rows are the tasks, and the body's bracketless points before
+/// it are headings (no task without owners for each of them).
+#[test]
+fn annexed_task_table_assigns_the_tasks() {
+    let plan = fixture("annex-task-table.txt");
+    let tasks: Vec<(&str, Vec<&str>)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.text.as_str(), units(t, Role::Lead)))
+        .collect();
+    assert_eq!(
+        tasks,
+        [
+            ("推进政务服务一网通办", vec!["市政务服务局"]),
+            ("推进数据共享", vec!["市大数据局"])
+        ]
+    );
+    let sections: Vec<&str> = plan.chapters[0]
+        .sections
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(sections, ["推进政务服务一网通办", "推进数据共享"]);
+    assert_eq!(plan.chapters[1].sections[0].title, "加强组织领导");
+}
