@@ -653,6 +653,7 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
 /// grammar for nothing; the test `head_precheck_misses_nothing` checks it.
 fn may_start_head(c: char) -> bool {
     c.is_ascii_digit()
+        || ('\u{2460}'..='\u{2473}').contains(&c)
         || matches!(
             c,
             '（' | '('
@@ -1013,6 +1014,7 @@ fn numeral_in(pair: &Pair<Rule>) -> Option<u32> {
     pair.clone().into_inner().find_map(|p| match p.as_rule() {
         Rule::cn_number => cn_numeral(p.as_str()),
         Rule::arabic => p.as_str().parse().ok(),
+        Rule::circled => p.as_str().chars().next().map(|c| c as u32 - 0x245F),
         _ => None,
     })
 }

@@ -846,3 +846,22 @@ fn annexed_task_table_assigns_the_tasks() {
     assert_eq!(sections, ["推进政务服务一网通办", "推进数据共享"]);
     assert_eq!(plan.chapters[1].sections[0].title, "加强组织领导");
 }
+
+/// Item markers `1）` / `1)` and sub-point markers `①`…`⑳` (for `（1）`…).
+#[test]
+fn items_with_a_closing_bracket_and_circled_sub_points() {
+    let plan = fixture("other-markers.txt");
+    let markers: Vec<(&str, u32)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.marker.as_str(), t.number))
+        .collect();
+    assert_eq!(markers, [("1）", 1), ("2）", 2), ("3）", 3)]);
+    assert!(plan
+        .tasks
+        .iter()
+        .all(|t| t.level == planlint::model::Level::Item));
+    // The circled points belong to their task.
+    assert!(plan.tasks[0].text.contains("②推行告知承诺制"));
+    assert_eq!(units(&plan.tasks[0], Role::Responsible), ["市发改委"]);
+}
