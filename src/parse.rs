@@ -517,8 +517,17 @@ fn leaves_bracket_open(line: &str) -> bool {
 }
 
 /// Whether `line` closes a bracket, within its first 200 characters, before
-/// it opens one: the rest of a bracket the line before left open.
+/// it opens one: the rest of a bracket the line before left open. A line
+/// that starts with a marker (`1）财政补贴政策；`) starts a point of its own.
 fn closes_first(line: &str) -> bool {
+    let head = line.trim_start_matches(is_space);
+    let digits = head.len() - head.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits > 0 && head[digits..].starts_with(['）', ')', '.', '．', '、']) {
+        return false;
+    }
+    if head.starts_with(|c: char| ('\u{2460}'..='\u{2473}').contains(&c)) {
+        return false;
+    }
     for c in line.chars().take(200) {
         match c {
             '（' | '(' => return false,
@@ -532,8 +541,25 @@ fn closes_first(line: &str) -> bool {
 /// Decides the item markers written before a digit (`2.2022年实现全覆盖`, but
 /// also the decimal `2.5倍以上` at the start of a line): a marker where it
 /// carries on the numbering of the items (the next number, or `1.` after a
-/// heading), text otherwise.
+/// heading), text otherwise. In a plan that has `1.` items, `1）` items are
+/// text too: the points of a task (`主要包括：` + `1）…；` + `2）…。`).
 fn settle_markers(lines: &mut [Line]) {
+    // `1）` items under `1.` items are points of a task's text.
+    let paren = |m: &Marker| m.level == Level::Item && m.raw.ends_with(['）', ')']);
+    let standard = lines.iter().any(|l| {
+        l.marker
+            .as_ref()
+            .is_some_and(|m| m.level == Level::Item && !paren(m))
+    });
+    if standard {
+        for line in lines.iter_mut() {
+            if line.marker.as_ref().is_some_and(paren) {
+                line.marker = None;
+                line.kind = LineKind::Text;
+                line.content_start = line.start;
+            }
+        }
+    }
     let mut last_item: Option<u32> = None;
     let mut heading_since = true;
     for i in 0..lines.len() {
@@ -1167,6 +1193,11 @@ fn bare_bracket(ctx: &Ctx, start: usize, end: usize) -> Option<BracketRead> {
     (!b.owners.is_empty()).then_some(b)
 }
 
+/// Words of manner that may stand between a unit and a bare `落实`.
+const MANNER_WORDS: [&str; 10] = [
+    "具体", "认真", "抓好", "督促", "组织", "积极", "切实", "全面", "推动", "协调",
+];
+
 /// A name as one line: the line break of a bracket wrapped over two lines
 /// (`市发` + `展改革委`) is no part of it.
 fn unwrapped(name: &str) -> String {
@@ -1182,7 +1213,9 @@ fn unwrapped(name: &str) -> String {
 /// when there are several and each reads as a body's name; `None` otherwise
 /// (`市 发改委` is one name with a stray space).
 fn space_separated_bodies(name: &str) -> Option<Vec<(usize, &str)>> {
-    if !name.contains(is_space) {
+    // A line break (a wrapped bracket) may fall inside a name: `市政府` +
+    // `办公室` is one.
+    if !name.contains(is_space) || name.contains('\n') {
         return None;
     }
     let mut pieces = Vec::new();
@@ -1331,10 +1364,12 @@ fn read_unit_group(
     for p in group.into_inner() {
         match p.as_rule() {
             Rule::unit => {
+                // Offsets are the grammar's (digits folded); the name is cut
+                // from the text as written.
                 let (s, e) = (base + p.as_span().start(), base + p.as_span().end());
-                let raw = ctx.raw(s, e);
-                let lead_trim = raw.len() - raw.trim_start_matches(is_space).len();
-                let name = raw.trim_matches(is_space);
+                let plain = ctx.plain(s, e);
+                let lead_trim = plain.len() - plain.trim_start_matches(is_space).len();
+                let name = plain.trim_matches(is_space);
                 if name.is_empty() {
                     continue;
                 }
@@ -1344,16 +1379,31 @@ fn read_unit_group(
                     Some((bare, own, words)) => (bare, own, words),
                     None => (name, role, wording),
                 };
+                // A bare `落实` may follow words of manner (`各区政府具体落实`),
+                // or no unit at all (`抓好落实`).
+                let name = if wording == "落实" {
+                    let mut bare = name;
+                    while let Some(rest) = MANNER_WORDS.iter().find_map(|w| bare.strip_suffix(w)) {
+                        bare = rest;
+                    }
+                    if bare.is_empty() {
+                        continue;
+                    }
+                    bare
+                } else {
+                    name
+                };
                 b.explicit_lead |= role == Role::Lead;
                 let at = s + lead_trim;
                 for (offset, piece) in
                     space_separated_bodies(name).unwrap_or_else(|| vec![(0, name)])
                 {
+                    let (ps, pe) = (at + offset, at + offset + piece.len());
                     b.owners.push(Owner {
-                        unit: unwrapped(piece),
+                        unit: unwrapped(&ctx.raw(ps, pe)),
                         role,
                         wording: wording.to_string(),
-                        span: ctx.span(at + offset, at + offset + piece.len()),
+                        span: ctx.span(ps, pe),
                     });
                 }
             }
@@ -2263,30 +2313,35 @@ impl<'a> Assembler<'a> {
     }
 
     /// Which numbered level holds the tasks: the one whose items carry the most
-    /// responsibility brackets, else the one with the most items (ties go to
-    /// the deeper level).
+    /// brackets that name owners, else the most brackets (a step's
+    /// `（2024年3月底前）` names none), else the one with the most items (ties
+    /// go to the deeper level).
     fn task_level(&self, body_start: usize) -> Option<Level> {
-        let mut count: HashMap<Level, (usize, usize)> = HashMap::new();
+        let mut count: HashMap<Level, (usize, usize, usize)> = HashMap::new();
+        let owners = |l: &Line| usize::from(l.brackets.iter().any(|b| !b.owners.is_empty()));
         let mut last_marked: Option<Level> = None;
         for l in &self.lines[body_start..] {
             if let Some(m) = &l.marker {
                 if m.level != Level::Chapter && l.end > m.end {
                     let c = count.entry(m.level).or_default();
-                    c.1 += 1;
-                    c.0 += usize::from(!l.brackets.is_empty());
+                    c.2 += 1;
+                    c.1 += usize::from(!l.brackets.is_empty());
+                    c.0 += owners(l);
                     last_marked = Some(m.level);
                     continue;
                 }
                 last_marked = None;
             } else if matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled) {
                 if let Some(level) = last_marked {
-                    count.entry(level).or_default().0 += 1;
+                    let c = count.entry(level).or_default();
+                    c.1 += 1;
+                    c.0 += owners(l);
                 }
             }
         }
         count
             .into_iter()
-            .max_by_key(|&(level, (brackets, items))| (brackets, items, level))
+            .max_by_key(|&(level, (owned, brackets, items))| (owned, brackets, items, level))
             .map(|(l, _)| l)
     }
 
@@ -2303,14 +2358,18 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Heading> {
         let n = self.lines.len();
         let mut out = vec![Heading::No; n];
-        // Whether the marked line at `i` carries a bracket: on its line, or on
-        // a bracket or labelled line before the next marked line.
+        // Whether the marked line at `i` names owners: in a bracket on its
+        // line, or on a bracket or labelled line before the next marked line
+        // (a bracket of a time limit alone, `（2024年3月底前）`, assigns nothing).
+        let owners = |l: &Line| l.brackets.iter().any(|b| !b.owners.is_empty());
         let carries = |i: usize| {
-            !self.lines[i].brackets.is_empty()
+            owners(&self.lines[i])
                 || self.lines[i + 1..]
                     .iter()
                     .take_while(|l| l.marker.is_none())
-                    .any(|l| matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled))
+                    .any(|l| {
+                        matches!(l.kind, LineKind::BracketOnly | LineKind::Labelled) && owners(l)
+                    })
         };
         // A task table (任务分工表, often the annex) that assigns owners: its rows
         // are the tasks, and the points of the body before it that carry no
@@ -2385,7 +2444,15 @@ impl<'a> Assembler<'a> {
             let l = &lines[c];
             let title = &self.ctx.text[l.marker.as_ref().map_or(l.start, |m| m.end)..l.end];
             let with_brackets = lines[c..end].iter().filter(|l| carries(l)).count();
-            if with_brackets == 0 && SAFEGUARDS.iter().any(|w| title.contains(w)) {
+            // The title is the word, or the word after a verb (`强化组织保障`):
+            // `健全要素保障机制` is a chapter of tasks.
+            let title = title.trim_matches(|c: char| is_space(c) || "。．.，,：:".contains(c));
+            let n = title.chars().count();
+            if with_brackets == 0
+                && SAFEGUARDS
+                    .iter()
+                    .any(|w| title.ends_with(w) && n <= w.chars().count() + 2)
+            {
                 safeguards.push(c..end);
             } else {
                 elsewhere += with_brackets;
@@ -2485,7 +2552,14 @@ impl<'a> Assembler<'a> {
                 }
                 LineKind::BracketOnly | LineKind::Labelled => {
                     if let Some(t) = current_task {
-                        if self.plan.tasks[t].bracket.is_none() || l.kind == LineKind::Labelled {
+                        // Also after the brackets of its steps' time limits
+                        // (`1.开展摸底调查（2024年3月底前）。` …): a task without
+                        // owners takes the bracket that names them.
+                        let task = &self.plan.tasks[t];
+                        if task.bracket.is_none()
+                            || task.owners.is_empty()
+                            || l.kind == LineKind::Labelled
+                        {
                             self.attach_bracket(t, i, &mut first_leads);
                             bracket_style += 1;
                         }

@@ -604,6 +604,10 @@ fn carry_out_roles_and_frequency() {
     // A unit name that starts with 落 is still a name.
     assert_eq!(units(task("5."), Role::Responsible), ["各乡镇"]);
     assert!(task("5.").text.starts_with("落实农村人居环境整治"));
+    // Words of manner before a bare 落实 are no part of the name, and
+    // `（抓好落实）` names no unit.
+    assert_eq!(units(task("8."), Role::Responsible), ["各乡镇", "县应急局"]);
+    assert!(task("9.").owners.is_empty());
     // A stretch of months is due by the end of the last.
     assert_eq!(task("6.").deadline.date, Date::parse_iso("2025-12-31"));
     assert_eq!(task("6.").deadline.raw.as_deref(), Some("2025年8月—12月"));
@@ -677,6 +681,11 @@ fn bracket_limits_without_a_date() {
     assert_eq!(task("11.").deadline.date, Date::parse_iso("2024-12-31"));
     assert_eq!(task("12.").deadline.date, Date::parse_iso("2024-09-30"));
     assert_eq!(task("13.").deadline.date, Date::parse_iso("2024-06-30"));
+    // A parenthesis of a limit and more words is no bracket: its target
+    // stays, and the task's own bracket gives the time limit.
+    assert_eq!(task("14.").targets[0].raw, "不少于5000人次");
+    assert_eq!(task("14.").deadline.date, Date::parse_iso("2024-12-31"));
+    assert_eq!(task("15.").deadline.date, Date::parse_iso("2024-12-31"));
     assert_eq!(units(task("6."), Role::Responsible), ["市市场监管局"]);
 }
 
@@ -806,7 +815,6 @@ fn brackets_wrapped_over_two_lines() {
         Some((2024, 2026))
     );
     assert_eq!(plan.chapters.len(), 1);
-    assert_eq!(plan.tasks.len(), 3);
     assert_eq!(
         units(&plan.tasks[0], Role::Responsible),
         ["市发展改革委", "市财政局"]
@@ -818,6 +826,11 @@ fn brackets_wrapped_over_two_lines() {
     assert_eq!(units(&plan.tasks[1], Role::Responsible), ["市政务服务局"]);
     assert_eq!(plan.tasks[1].deadline.kind, DeadlineKind::Ongoing);
     assert_eq!(plan.tasks[2].deadline.date, Date::parse_iso("2024-06-30"));
+    // A line break inside a name does not split it.
+    assert_eq!(units(&plan.tasks[3], Role::Responsible), ["市政府办公室"]);
+    // `1）` points under `1.` tasks are the task's text, not brackets' ends.
+    assert_eq!(plan.tasks.len(), 5);
+    assert_eq!(units(&plan.tasks[4], Role::Responsible), ["市财政局"]);
 }
 
 /// A plan whose owners are given in an annexed task table (附件：重点任务分工表):
@@ -864,4 +877,30 @@ fn items_with_a_closing_bracket_and_circled_sub_points() {
     // The circled points belong to their task.
     assert!(plan.tasks[0].text.contains("②推行告知承诺制"));
     assert_eq!(units(&plan.tasks[0], Role::Responsible), ["市发改委"]);
+}
+
+/// Heuristics that must not take tasks away: a chapter whose title only
+/// contains a safeguard word (`健全要素保障机制`) keeps its tasks; a `（三）`
+/// whose steps carry time limits only is the task, and takes the bracket of
+/// owners after its steps; full-width digits in a unit name keep its span.
+#[test]
+fn headings_keep_real_tasks() {
+    let plan = parse_str(
+        "某市2024年数字经济工作要点\n\n一、重点任务\n（一）推进数字产业化。（市工信局负责；2024年底前）\n\
+         （二）推进老旧小区改造。分三步推进：\n1.开展摸底调查（2024年3月底前）。\n\
+         2.制定改造方案（2024年6月底前）。\n（市住建局牵头，各区政府负责）\n\
+         二、健全要素保障机制\n（一）强化资金保障。市财政局每年安排专项资金1亿元。\n\
+         （二）推进校园建设。（市第１中学、市教育局负责；2024年底前）\n",
+    )
+    .unwrap();
+    let markers: Vec<String> = plan.tasks.iter().map(|t| t.path.concat()).collect();
+    assert_eq!(
+        markers,
+        ["一、（一）", "一、（二）", "二、（一）", "二、（二）"]
+    );
+    assert_eq!(units(&plan.tasks[1], Role::Lead), ["市住建局"]);
+    assert_eq!(plan.tasks[2].targets[0].raw, "1亿元");
+    let o = &plan.tasks[3].owners[0];
+    assert_eq!(o.unit, "市第１中学");
+    assert_eq!(o.span.end - o.span.start, "市第１中学".len());
 }
