@@ -2917,13 +2917,19 @@ impl<'a> Assembler<'a> {
             }
         }
         task.owners.extend(owners);
-        // A bracket's time limit overrides one read from running text.
+        // A bracket's time limit overrides one read from running text; of a
+        // task's brackets, the latest date holds (steps `1.…（2024年3月底前）`
+        // `2.…（2024年12月底前）`: the task is done with its last step).
         if let Some(d) = &b.deadline {
-            if task.bracket.is_none() || task.deadline.kind == DeadlineKind::None {
-                task.deadline = match &b.yearless {
-                    Some(y) => self.deadline_of(y),
-                    None => d.clone(),
-                };
+            let deadline = match &b.yearless {
+                Some(y) => self.deadline_of(y),
+                None => d.clone(),
+            };
+            let later = task.deadline.kind == DeadlineKind::Dated
+                && deadline.kind == DeadlineKind::Dated
+                && deadline.date > task.deadline.date;
+            if task.bracket.is_none() || task.deadline.kind == DeadlineKind::None || later {
+                task.deadline = deadline;
             }
         }
         let raw = self.ctx.raw(b.start, b.end);

@@ -881,8 +881,9 @@ fn items_with_a_closing_bracket_and_circled_sub_points() {
 
 /// Heuristics that must not take tasks away: a chapter whose title only
 /// contains a safeguard word (`健全要素保障机制`) keeps its tasks; a `（三）`
-/// whose steps carry time limits only is the task, and takes the bracket of
-/// owners after its steps; full-width digits in a unit name keep its span.
+/// whose steps carry time limits only is the task, due with its last step,
+/// and takes the bracket of owners after its steps; full-width digits in a
+/// unit name keep its span.
 #[test]
 fn headings_keep_real_tasks() {
     let plan = parse_str(
@@ -899,6 +900,8 @@ fn headings_keep_real_tasks() {
         ["一、（一）", "一、（二）", "二、（一）", "二、（二）"]
     );
     assert_eq!(units(&plan.tasks[1], Role::Lead), ["市住建局"]);
+    // The task is done with its last step.
+    assert_eq!(plan.tasks[1].deadline.date, Date::parse_iso("2024-06-30"));
     assert_eq!(plan.tasks[2].targets[0].raw, "1亿元");
     let o = &plan.tasks[3].owners[0];
     assert_eq!(o.unit, "市第１中学");
