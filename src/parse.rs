@@ -520,11 +520,7 @@ fn leaves_bracket_open(line: &str) -> bool {
 /// that starts with a marker (`1）财政补贴政策；`) starts a point of its own.
 fn closes_first(line: &str) -> bool {
     let head = line.trim_start_matches(is_space);
-    let digits = head.len() - head.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    if digits > 0 && head[digits..].starts_with(['）', ')', '.', '．', '、']) {
-        return false;
-    }
-    if head.starts_with(|c: char| ('\u{2460}'..='\u{2473}').contains(&c)) {
+    if head.starts_with(may_start_head) && PlanParser::parse(Rule::marker, head).is_ok() {
         return false;
     }
     for c in line.chars().take(200) {
@@ -1590,36 +1586,23 @@ fn read_dated(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> DatedRead {
 
 /// The date of a `cn_date_line` (`二〇二四年三月十五日` → 2024-03-15).
 fn cn_date(mut pairs: pest::iterators::Pairs<Rule>) -> Option<Date> {
-    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c);
-    // `十` alone is 10, `十五` 15, `二十` 20, `三十一` 31.
-    let small = |s: &str| -> Option<u32> {
-        let cs: Vec<char> = s.chars().collect();
-        let n = match cs[..] {
-            ['十'] => 10,
-            ['十', u] => 10 + digit(u)?,
-            [t, '十'] => 10 * digit(t)?,
-            [t, '十', u] => 10 * digit(t)? + digit(u)?,
-            [u] => digit(u)?,
-            _ => return None,
-        };
-        u32::try_from(n).ok()
-    };
     let (mut year, mut month, mut day) = (None, None, None);
     for p in pairs.next()?.into_inner() {
         match p.as_rule() {
             Rule::cn_year => {
                 let mut y = 0i32;
+                // Digit by digit (`二〇二四`), where `cn_numeral` reads `二十`.
                 for c in p.as_str().chars() {
                     let d = match c {
-                        '〇' | '○' | '零' | 'Ｏ' | 'O' => 0,
-                        c => digit(c)?,
+                        '○' | 'Ｏ' | 'O' => 0,
+                        c => cn_numeral(c.encode_utf8(&mut [0; 4]))?,
                     };
                     y = y * 10 + i32::try_from(d).ok()?;
                 }
                 year = Some(y);
             }
-            Rule::cn_month => month = small(p.as_str()),
-            Rule::cn_day => day = small(p.as_str()),
+            Rule::cn_month => month = cn_numeral(p.as_str()),
+            Rule::cn_day => day = cn_numeral(p.as_str()),
             _ => {}
         }
     }

@@ -12,6 +12,15 @@ fn fixture(name: &str) -> Plan {
     parse_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// The titles of the sections of chapter `c`.
+fn section_titles(plan: &Plan, c: usize) -> Vec<&str> {
+    plan.chapters[c]
+        .sections
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect()
+}
+
 fn units(task: &Task, role: Role) -> Vec<&str> {
     task.owners
         .iter()
@@ -638,15 +647,8 @@ fn section_heading_items_and_safeguards() {
     );
     assert_eq!(units(&plan.tasks[3], Role::Responsible), ["各市卫生健康委"]);
     assert_eq!(plan.tasks[4].section, None);
-    let sections = |c: usize| -> Vec<&str> {
-        plan.chapters[c]
-            .sections
-            .iter()
-            .map(|s| s.title.as_str())
-            .collect()
-    };
-    assert_eq!(sections(0), ["推进智慧医疗建设"]);
-    assert_eq!(sections(2), ["加强组织领导", "强化督导评估"]);
+    assert_eq!(section_titles(&plan, 0), ["推进智慧医疗建设"]);
+    assert_eq!(section_titles(&plan, 2), ["加强组织领导", "强化督导评估"]);
 }
 
 /// Time limits a bracket gives without a date: all year (`全年推进`, `常年开展`)
@@ -851,12 +853,10 @@ fn annexed_task_table_assigns_the_tasks() {
             ("推进数据共享", vec!["市大数据局"])
         ]
     );
-    let sections: Vec<&str> = plan.chapters[0]
-        .sections
-        .iter()
-        .map(|s| s.title.as_str())
-        .collect();
-    assert_eq!(sections, ["推进政务服务一网通办", "推进数据共享"]);
+    assert_eq!(
+        section_titles(&plan, 0),
+        ["推进政务服务一网通办", "推进数据共享"]
+    );
     assert_eq!(plan.chapters[1].sections[0].title, "加强组织领导");
 }
 
