@@ -89,8 +89,13 @@ fn array_growth_is_stopped() {
 #[test]
 fn map_growth_is_stopped() {
     let (f, took) = runaway("let m = #{};\nlet i = 0;\nloop { m[`k${i}`] = i; i += 1; }");
+    // rhai does not measure a map on an indexed assignment: the operation or
+    // the time limit stops it, whichever comes first on the build and machine.
     assert!(
-        matches!(f.kind, FailureKind::SizeLimit | FailureKind::TimeLimit),
+        matches!(
+            f.kind,
+            FailureKind::SizeLimit | FailureKind::TimeLimit | FailureKind::OperationLimit
+        ),
         "{f}"
     );
     assert!(took < Duration::from_secs(1), "{took:?}");

@@ -341,6 +341,19 @@ pub fn locate(doc: &Doc, value: &Dynamic) -> RhaiResult<Located> {
     .into())
 }
 
+/// The chapter and the place in it of the `i`-th section of the plan (`i`
+/// below the number of sections). Plans have a few dozen sections at most: a
+/// walk over the chapters costs less than an index kept for it.
+fn nth_section(plan: &Plan, mut i: usize) -> (usize, usize) {
+    for (c, chapter) in plan.chapters.iter().enumerate() {
+        if i < chapter.sections.len() {
+            return (c, i);
+        }
+        i -= chapter.sections.len();
+    }
+    (0, i)
+}
+
 /// The task whose span holds `offset`.
 fn task_at(plan: &Plan, offset: usize) -> Option<usize> {
     let after = plan.tasks.partition_point(|t| t.span.start <= offset);
@@ -377,6 +390,8 @@ enum ListKind {
     UnitTasks(usize),
     Chapters,
     Sections(usize),
+    /// Every section of the plan, chapter after chapter.
+    AllSections,
     Owners(usize),
     TaskTargets(usize),
     GoalTargets(usize),
@@ -413,6 +428,11 @@ macro_rules! list_item {
             }
             ListKind::Sections(c) => {
                 let $h = SectionRef { doc, c, s: i };
+                $body
+            }
+            ListKind::AllSections => {
+                let (c, s) = nth_section(plan, i);
+                let $h = SectionRef { doc, c, s };
                 $body
             }
             ListKind::Owners(t) => {
@@ -474,6 +494,7 @@ impl List {
             ListKind::UnitTasks(u) => plan.units[u].tasks.len(),
             ListKind::Chapters => plan.chapters.len(),
             ListKind::Sections(c) => plan.chapters[c].sections.len(),
+            ListKind::AllSections => plan.chapters.iter().map(|c| c.sections.len()).sum(),
             ListKind::Owners(t) => plan.tasks[t].owners.len(),
             ListKind::TaskTargets(t) => plan.tasks[t].targets.len(),
             ListKind::GoalTargets(c) => plan.chapters[c]
@@ -510,7 +531,7 @@ impl List {
             | ListKind::SectionTasks(..)
             | ListKind::UnitTasks(_) => TypeId::of::<TaskRef>(),
             ListKind::Chapters => TypeId::of::<ChapterRef>(),
-            ListKind::Sections(_) => TypeId::of::<SectionRef>(),
+            ListKind::Sections(_) | ListKind::AllSections => TypeId::of::<SectionRef>(),
             ListKind::Owners(_) => TypeId::of::<OwnerRef>(),
             ListKind::TaskTargets(_) | ListKind::GoalTargets(_) => TypeId::of::<TargetRef>(),
             ListKind::Units => TypeId::of::<UnitRef>(),
@@ -1099,6 +1120,9 @@ fn register_plan(engine: &mut Api<'_>) {
         })
         .register_get("chapters", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::Chapters)
+        })
+        .register_get("sections", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::AllSections)
         })
         .register_get("tasks", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::Tasks)
@@ -1997,7 +2021,8 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn("has_cjk", |s: &str| s.chars().any(is_cjk))
         .register_fn("is_han", |c: char| is_han(c))
         .register_fn("is_cjk", |c: char| is_cjk(c))
-        .register_fn("sequence_breaks", sequence_breaks);
+        .register_fn("sequence_breaks", sequence_breaks)
+        .register_fn("numbers_carry_on", numbers_carry_on);
 
     engine.register_fn(
         "option",
@@ -2141,6 +2166,35 @@ fn find_in_chinese(text: &str, start: usize, end: usize, chars: &str) -> Vec<(us
         .collect()
 }
 
+/// `numbers_carry_on(groups)`: whether the numbers of consecutive groups
+/// (arrays of numbers, `()` for an unnumbered entry) carry on from one group
+/// to the next (true) or restart at 1 in each (false), by a majority of the
+/// boundaries between groups with numbers: a group whose first number is 1
+/// restarts, one whose first number follows the last of the group before
+/// carries on, any other counts for neither. A tie restarts.
+fn numbers_carry_on(groups: &mut Array) -> bool {
+    let (mut on, mut restart) = (0usize, 0usize);
+    let mut last: Option<INT> = None;
+    for group in groups.iter() {
+        let Some(group) = group.read_lock::<Array>() else {
+            continue;
+        };
+        let mut numbers = group.iter().filter_map(|n| n.as_int().ok());
+        let Some(first) = numbers.next() else {
+            continue;
+        };
+        if let Some(last) = last {
+            if first == 1 {
+                restart += 1;
+            } else if i128::from(first) == i128::from(last) + 1 {
+                on += 1;
+            }
+        }
+        last = Some(numbers.next_back().unwrap_or(first));
+    }
+    on > restart
+}
+
 /// Checks a run of numbers that should count 1, 2, 3…; `()` stands for an
 /// entry without a number. Returns one map per break, in order:
 /// `#{ at, kind, number, previous, first }` where `kind` is `repeat` (`first`:
@@ -2221,6 +2275,41 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn numbers_carry_on_by_majority_of_boundaries() {
+        let groups = |gs: &[&[Option<INT>]]| -> Array {
+            gs.iter()
+                .map(|g| {
+                    let a: Array = g
+                        .iter()
+                        .map(|n| n.map_or(Dynamic::UNIT, Dynamic::from))
+                        .collect();
+                    Dynamic::from_array(a)
+                })
+                .collect()
+        };
+        // 1 2 | 3 4 | 5: carries on.
+        assert!(numbers_carry_on(&mut groups(&[
+            &[Some(1), Some(2)],
+            &[Some(3), Some(4)],
+            &[Some(5)]
+        ])));
+        // 1 2 | 1 2 | 3: two restarts, one carry.
+        assert!(!numbers_carry_on(&mut groups(&[
+            &[Some(1), Some(2)],
+            &[Some(1), Some(2)],
+            &[Some(3)]
+        ])));
+        // Unnumbered entries and empty groups are passed over.
+        assert!(numbers_carry_on(&mut groups(&[
+            &[None, Some(1), Some(2), None],
+            &[None],
+            &[Some(3)]
+        ])));
+        // One group: no boundary, no carry.
+        assert!(!numbers_carry_on(&mut groups(&[&[Some(1), Some(2)]])));
     }
 
     #[test]
