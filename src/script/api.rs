@@ -1033,26 +1033,33 @@ fn orderable(v: &Dynamic) -> bool {
 /// How two values order: numbers with numbers, strings with strings,
 /// characters with characters, dates with dates; `None` for anything else.
 fn order(a: &Dynamic, b: &Dynamic) -> Option<std::cmp::Ordering> {
+    // The types are asked first: a failed `as_int` names the value's type,
+    // which for a string cost more than the comparison (a `filter_by` on
+    // strings spent a third of its time there).
     fn number(v: &Dynamic) -> Option<FLOAT> {
-        v.as_int()
-            .map(|i| i as FLOAT)
-            .ok()
-            .or_else(|| v.as_float().ok())
+        if v.is_int() {
+            v.as_int().ok().map(|i| i as FLOAT)
+        } else if v.is_float() {
+            v.as_float().ok()
+        } else {
+            None
+        }
     }
-    if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
-        return Some(a.cmp(&b));
+    if a.is_int() && b.is_int() {
+        return Some(a.as_int().ok()?.cmp(&b.as_int().ok()?));
     }
     if let (Some(a), Some(b)) = (number(a), number(b)) {
         return a.partial_cmp(&b);
     }
-    if let (Some(a), Some(b)) = (
-        a.read_lock::<ImmutableString>(),
-        b.read_lock::<ImmutableString>(),
-    ) {
+    if a.is_string() && b.is_string() {
+        let (a, b) = (
+            a.read_lock::<ImmutableString>()?,
+            b.read_lock::<ImmutableString>()?,
+        );
         return Some(a.as_str().cmp(b.as_str()));
     }
-    if let (Ok(a), Ok(b)) = (a.as_char(), b.as_char()) {
-        return Some(a.cmp(&b));
+    if a.is_char() && b.is_char() {
+        return Some(a.as_char().ok()?.cmp(&b.as_char().ok()?));
     }
     match (a.read_lock::<Date>(), b.read_lock::<Date>()) {
         (Some(a), Some(b)) => Some(a.cmp(&b)),
@@ -1635,14 +1642,16 @@ enum KeyRepr {
 
 impl KeyRepr {
     fn of(v: &Dynamic) -> Option<KeyRepr> {
+        // Types asked before conversions: a failed `as_*` names the type,
+        // at more cost than the key itself.
         if v.is_unit() {
             Some(KeyRepr::Unit)
-        } else if let Ok(b) = v.as_bool() {
-            Some(KeyRepr::Bool(b))
-        } else if let Ok(i) = v.as_int() {
-            Some(KeyRepr::Int(i))
-        } else if let Ok(c) = v.as_char() {
-            Some(KeyRepr::Char(c))
+        } else if v.is_bool() {
+            v.as_bool().ok().map(KeyRepr::Bool)
+        } else if v.is_int() {
+            v.as_int().ok().map(KeyRepr::Int)
+        } else if v.is_char() {
+            v.as_char().ok().map(KeyRepr::Char)
         } else {
             v.read_lock::<ImmutableString>()
                 .map(|s| KeyRepr::Str(s.clone()))
@@ -1729,8 +1738,8 @@ fn marks_in_chinese(
 fn register_helpers(engine: &mut Engine) {
     /// Whether two keys are equal as the script's `==` sees them.
     fn same_key(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> RhaiResult<bool> {
-        if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
-            return Ok(a == b);
+        if a.is_int() && b.is_int() {
+            return Ok(a.as_int().ok() == b.as_int().ok());
         }
         if let (Some(a), Some(b)) = (
             a.read_lock::<ImmutableString>(),
