@@ -352,6 +352,32 @@ report(plan, `${chunk_by([1, 2, 3], [1, (), ()])} ${chunk_by([], [])}`);
     }
 }
 
+/// `plan.sections` is every chapter's sections in turn, on every seed (003
+/// has seven, under its chapters; the others none).
+#[test]
+fn plan_sections_are_the_chapters_sections_on_the_seeds() {
+    let body = r#"
+let looped = [];
+for c in plan.chapters { for s in c.sections { looped.push(`${c.index}/${s.index} ${s.marker} ${s.title}`); } }
+let listed = [];
+for s in plan.sections { listed.push(`${s.chapter.index}/${s.index} ${s.marker} ${s.title}`); }
+let plucked = plan.sections.pluck("title");
+report(plan, `${plan.sections.len()} ${listed == looped} ${plucked.len() == looped.len()}`);
+"#;
+    let mut with_sections = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let got = messages(&text, body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (count, rest) = got[0].split_once(' ').unwrap();
+        assert_eq!(rest, "true true", "{}: {}", path.display(), got[0]);
+        if count != "0" {
+            with_sections += 1;
+        }
+    }
+    assert_eq!(with_sections, 1);
+}
+
 /// `pluck`, `filter_by` and `reject_by` read what the getters read: on every
 /// seed, each is compared with the loop a rule would otherwise write.
 #[test]
