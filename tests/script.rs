@@ -292,6 +292,23 @@ fn top_level_return_ends_a_rule_quietly() {
     assert!(out.findings.is_empty());
 }
 
+/// The messages of `body` on each seed, with the seed's path.
+fn seed_messages(body: &str) -> Vec<(std::path::PathBuf, Vec<String>)> {
+    let mut seeds: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    seeds.sort();
+    seeds
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let got = messages(&text, body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (path, got)
+        })
+        .collect()
+}
+
 /// Runs one rule body over a plan; returns the messages, or the failure.
 fn messages(text: &str, body: &str) -> Result<Vec<String>, String> {
     let mut set = RuleSet::empty();
@@ -365,10 +382,7 @@ let plucked = plan.sections.pluck("title");
 report(plan, `${plan.sections.len()} ${listed == looped} ${plucked.len() == looped.len()}`);
 "#;
     let mut with_sections = 0;
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds")).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let got = messages(&text, body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (path, got) in seed_messages(body) {
         let (count, rest) = got[0].split_once(' ').unwrap();
         assert_eq!(rest, "true true", "{}: {}", path.display(), got[0]);
         if count != "0" {
@@ -421,10 +435,7 @@ if tasks.filter_by("owners.len", ">=", 2).pluck("index") != want { mismatches.pu
 report(plan, `${tasks.len()} tasks, mismatches: ${mismatches}`);
 "#;
     let mut checked = 0;
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds")).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let got = messages(&text, body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (path, got) in seed_messages(body) {
         assert_eq!(got.len(), 1, "{}: {got:?}", path.display());
         assert!(
             got[0].ends_with("mismatches: []"),
