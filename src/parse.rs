@@ -1731,6 +1731,36 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
     }
 }
 
+/// Whether `t` is the footer that closes a document (`imprint_line` in
+/// plan.pest: `…办公室  2020年9月17日印发`). The grammar is asked only when the
+/// line ends with 印发: a notice's `关于印发《…》的通知` would otherwise be read by
+/// trying a date at each of its characters.
+fn is_imprint(t: &str) -> bool {
+    t.trim_end_matches(is_space).ends_with("印发")
+        && PlanParser::parse(Rule::imprint_line, t).is_ok()
+}
+
+/// Whether `t` is a document's header `X文件` (`header_line` in plan.pest),
+/// asked of the grammar only when the line ends with 文件.
+fn is_header(t: &str) -> bool {
+    t.trim_end_matches(is_space).ends_with("文件")
+        && PlanParser::parse(Rule::header_line, t).is_ok()
+}
+
+/// The words of which every `plan_kind` of plan.pest holds one (`推进计划` holds
+/// `计划`, `任务分工方案` holds `方案`…). The test `title_precheck_misses_nothing`
+/// checks the list against the grammar.
+const PLAN_KIND_WORDS: [&str; 10] = [
+    "计划", "方案", "要点", "意见", "规划", "纲要", "办法", "措施", "细则", "安排",
+];
+
+/// Whether `t` is a plan's title (`title_line` in plan.pest), asked of the
+/// grammar only when the line names a kind of plan: the rule tries the kind
+/// at each character of the line.
+fn is_title(t: &str) -> bool {
+    PLAN_KIND_WORDS.iter().any(|w| t.contains(w)) && PlanParser::parse(Rule::title_line, t).is_ok()
+}
+
 /// Words of a web page's furniture, never of a plan's title: a short line
 /// holding one is not the first half of a title broken over two lines
 /// (`扫一扫在手机打开当前页` above `某市…工作要点`).
@@ -2021,7 +2051,7 @@ impl<'a> Assembler<'a> {
                 continue;
             }
             let t = self.text(i);
-            if t.starts_with(['《', '“']) || PlanParser::parse(Rule::title_line, t).is_err() {
+            if t.starts_with(['《', '“']) || !is_title(t) {
                 continue;
             }
             let mut first = i;
@@ -2060,8 +2090,8 @@ impl<'a> Assembler<'a> {
             && !l.dated.iter().any(|d| d.full_date().is_some())
             && !t.contains(['。', '，', ',', '：', ':', '；', '《', '》', '(', '（'])
             && !PAGE_CHROME.iter().any(|w| t.contains(w))
-            && PlanParser::parse(Rule::header_line, t).is_err()
-            && PlanParser::parse(Rule::title_line, t).is_err()
+            && !is_header(t)
+            && !is_title(t)
     }
 
     fn period_from_title(&self, first: usize, last: usize) -> Option<Period> {
@@ -2180,7 +2210,7 @@ impl<'a> Assembler<'a> {
         let imprint = || {
             (0..n).rev().find_map(|i| {
                 let t = self.text(i);
-                if t.contains("印发") && PlanParser::parse(Rule::imprint_line, t).is_ok() {
+                if is_imprint(t) {
                     self.lines[i].dated.last()
                 } else {
                     None
@@ -2203,8 +2233,10 @@ impl<'a> Assembler<'a> {
             let t = self.text(i);
             let rule = if t.contains("关于") {
                 Rule::notice_line
-            } else {
+            } else if t.trim_end_matches(is_space).ends_with("文件") {
                 Rule::header_line
+            } else {
+                continue;
             };
             if let Ok(mut pairs) = PlanParser::parse(rule, t) {
                 let issuer = pairs
@@ -2617,7 +2649,7 @@ impl<'a> Assembler<'a> {
             .iter()
             .any(|d| d.full_date().is_some() || d.month_day.is_some())
             && l.chars <= 40)
-            || (t.contains("印发") && PlanParser::parse(Rule::imprint_line, t).is_ok())
+            || is_imprint(t)
             || (t.starts_with(['（', '(']) && t.ends_with(['）', ')']) && l.chars <= 20)
     }
 
@@ -3390,6 +3422,47 @@ mod tests {
             );
         }
         assert!(skipped > 100, "the test must cover skipped lines");
+    }
+
+    /// The front matter asks the grammar about a line only when a cheap look
+    /// says it may be a title, a header or an imprint: no line the grammar
+    /// reads as one is ever skipped.
+    #[test]
+    fn front_matter_prechecks_miss_nothing() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let grammar = std::fs::read_to_string(root.join("grammar/plan.pest")).unwrap();
+        let kinds = grammar
+            .lines()
+            .skip_while(|l| !l.starts_with("plan_kind "))
+            .take_while(|l| !l.starts_with('}'))
+            .flat_map(|l| l.split('"').skip(1).step_by(2))
+            .collect::<Vec<_>>();
+        assert!(kinds.len() > 10, "the kinds are read from plan_kind");
+        let mut lines = test_lines();
+        for kind in &kinds {
+            assert!(
+                PLAN_KIND_WORDS.iter().any(|w| kind.contains(w)),
+                "`{kind}` holds none of PLAN_KIND_WORDS"
+            );
+            lines.push(format!("某市推进工作{kind}"));
+            lines.push(format!("某市推进工作{kind}（2024—2026年）\u{3000}"));
+        }
+        lines.push("某市人民政府办公室文件 ".into());
+        lines.push("某市人民政府办公室　　2024年3月1日印发\u{a0}".into());
+        let mut read = [0; 3];
+        for line in &lines {
+            let checks = [
+                (Rule::title_line, is_title(line)),
+                (Rule::header_line, is_header(line)),
+                (Rule::imprint_line, is_imprint(line)),
+            ];
+            for (k, (rule, found)) in checks.into_iter().enumerate() {
+                let grammar_reads = PlanParser::parse(rule, line).is_ok();
+                assert_eq!(found, grammar_reads, "{rule:?} on {line}");
+                read[k] += usize::from(found);
+            }
+        }
+        assert!(read.iter().all(|&n| n > 0), "each rule is met: {read:?}");
     }
 
     #[test]
