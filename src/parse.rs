@@ -2516,6 +2516,13 @@ impl<'a> Assembler<'a> {
         let task_level = self.task_level(body_start);
         let table_header = self.find_table(body_start);
         let headings = self.headings_of_tasks(body_start, task_level, table_header);
+        // A task is a line with a marker or a table row: room for all of them
+        // at once (a task is large, and growing the list moved every task).
+        let room = self.lines[body_start.min(n)..]
+            .iter()
+            .filter(|l| matches!(l.kind, LineKind::Marked | LineKind::TableRow))
+            .count();
+        self.plan.tasks.reserve(room);
         // Under a section of `headings`: its items are tasks.
         let mut items_are_tasks = false;
         let mut first_leads = false;
