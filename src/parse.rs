@@ -1731,25 +1731,29 @@ fn read_target(ctx: &Ctx, pair: Pair<Rule>, base: usize) -> Target {
     }
 }
 
+/// Whether the line `t` ends with `word`, spaces after it aside (the
+/// grammar's `sp` is a subset of [`is_space`]).
+fn ends_with_word(t: &str, word: &str) -> bool {
+    t.trim_end_matches(is_space).ends_with(word)
+}
+
 /// Whether `t` is the footer that closes a document (`imprint_line` in
 /// plan.pest: `…办公室  2020年9月17日印发`). The grammar is asked only when the
 /// line ends with 印发: a notice's `关于印发《…》的通知` would otherwise be read by
 /// trying a date at each of its characters.
 fn is_imprint(t: &str) -> bool {
-    t.trim_end_matches(is_space).ends_with("印发")
-        && PlanParser::parse(Rule::imprint_line, t).is_ok()
+    ends_with_word(t, "印发") && PlanParser::parse(Rule::imprint_line, t).is_ok()
 }
 
 /// Whether `t` is a document's header `X文件` (`header_line` in plan.pest),
 /// asked of the grammar only when the line ends with 文件.
 fn is_header(t: &str) -> bool {
-    t.trim_end_matches(is_space).ends_with("文件")
-        && PlanParser::parse(Rule::header_line, t).is_ok()
+    ends_with_word(t, "文件") && PlanParser::parse(Rule::header_line, t).is_ok()
 }
 
 /// The words of which every `plan_kind` of plan.pest holds one (`推进计划` holds
-/// `计划`, `任务分工方案` holds `方案`…). The test `title_precheck_misses_nothing`
-/// checks the list against the grammar.
+/// `计划`, `任务分工方案` holds `方案`…). The test
+/// `front_matter_prechecks_miss_nothing` checks the list against the grammar.
 const PLAN_KIND_WORDS: [&str; 10] = [
     "计划", "方案", "要点", "意见", "规划", "纲要", "办法", "措施", "细则", "安排",
 ];
@@ -2233,7 +2237,7 @@ impl<'a> Assembler<'a> {
             let t = self.text(i);
             let rule = if t.contains("关于") {
                 Rule::notice_line
-            } else if t.trim_end_matches(is_space).ends_with("文件") {
+            } else if ends_with_word(t, "文件") {
                 Rule::header_line
             } else {
                 continue;
