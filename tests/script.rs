@@ -392,6 +392,86 @@ report(plan, `${plan.sections.len()} ${listed == looped} ${plucked.len() == loop
     assert_eq!(with_sections, 1);
 }
 
+/// `plan.owners` is every task's owners in turn, on every seed; `repeats`
+/// over the whole plan with the task as a key finds what a loop over the
+/// tasks finds.
+#[test]
+fn plan_owners_are_the_tasks_owners_on_the_seeds() {
+    let body = r#"
+let looped = [];
+let per_task = [];
+for t in plan.tasks {
+    for o in t.owners { looped.push(`${t.index}/${o.index} ${o.unit} ${o.role}`); }
+    for r in repeats(t.owners.pluck("unit")) { per_task.push(`${t.index} ${r[0]} ${r[1]}`); }
+}
+let listed = [];
+for o in plan.owners { listed.push(`${o.task.index}/${o.index} ${o.unit} ${o.role}`); }
+let owners = plan.owners;
+let tasks = owners.pluck("task.index");
+let whole = [];
+for r in repeats(tasks, owners.pluck("unit")) {
+    whole.push(`${tasks[r[0]]} ${owners[r[0]].index} ${owners[r[1]].index}`);
+}
+let roles = owners.pluck("role");
+let three = repeats(tasks, owners.pluck("unit"), roles).len();
+let two = 0;
+for r in repeats(tasks, owners.pluck("unit")) { if roles[r[0]] == roles[r[1]] { two += 1; } }
+let last = if looped.is_empty() { true } else { looped[-1].starts_with(`${owners[-1].task.index}/${owners[-1].index} `) };
+report(plan, `${looped.len()} ${listed == looped} ${whole == per_task} ${three == two} ${last}`);
+"#;
+    let mut owners = 0;
+    for (path, got) in seed_messages(body) {
+        let (count, rest) = got[0].split_once(' ').unwrap();
+        assert_eq!(
+            rest,
+            "true true true true",
+            "{}: {}",
+            path.display(),
+            got[0]
+        );
+        owners += count.parse::<usize>().unwrap();
+    }
+    // 000 alone names 154 owners in its brackets.
+    assert!(owners > 154, "{owners}");
+    let err = messages(PLAN, "repeats([1, 2], [1, 2], [1]);").unwrap_err();
+    assert!(err.contains("as long as each other"), "{err}");
+}
+
+/// `sequence_breaks(numbers, keys)` gives the breaks of each group of equal
+/// keys, at their places in the whole array: on every seed, what checking
+/// each chapter's items on its own gives.
+#[test]
+fn sequence_breaks_by_chapter_on_the_seeds() {
+    let body = r#"
+let numbers = plan.tasks.pluck("number");
+let chapters = plan.tasks.pluck("chapter.index");
+let keyed = [];
+for b in sequence_breaks(numbers, chapters) { keyed.push(`${b.at} ${b.kind} ${b.number} ${b.first}`); }
+let looped = [];
+let at = 0;
+for group in chunk_by(numbers, chapters) {
+    for b in sequence_breaks(group) {
+        let first = if b.first == () { () } else { b.first + at };
+        looped.push(`${b.at + at} ${b.kind} ${b.number} ${first}`);
+    }
+    at += group.len();
+}
+let twice = sequence_breaks(numbers, chapters, chapters).len() == keyed.len();
+report(plan, `${keyed.len()} ${keyed == looped} ${twice}`);
+"#;
+    let mut breaks = 0;
+    for (path, got) in seed_messages(body) {
+        let (count, rest) = got[0].split_once(' ').unwrap();
+        assert_eq!(rest, "true true", "{}: {}", path.display(), got[0]);
+        breaks += count.parse::<usize>().unwrap();
+    }
+    // Items restart in each chapter in some seeds and run on in others: read
+    // per chapter, the ones that run on break at each chapter.
+    assert!(breaks > 0);
+    let err = messages(PLAN, "sequence_breaks([1, 2], [1]);").unwrap_err();
+    assert!(err.contains("as many keys"), "{err}");
+}
+
 /// `pluck`, `filter_by` and `reject_by` read what the getters read: on every
 /// seed, each is compared with the loop a rule would otherwise write.
 #[test]

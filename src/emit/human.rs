@@ -285,7 +285,9 @@ fn wrap_line(line: &str, width: usize, out: &mut String) {
         }
         if let Some(p) = prev.filter(|_| i > start) {
             // At a space, the line may end before it (the space is dropped).
-            if c == ' ' || may_break(p, c) {
+            // Between two Han characters, the most of any message, a line
+            // may always break: no punctuation to look up.
+            if c == ' ' || (is_han(p) && is_han(c)) || may_break(p, c) {
                 brk = Some(i);
             }
         }
@@ -351,6 +353,12 @@ fn may_break(p: char, c: char) -> bool {
         return false;
     }
     p == ' ' || char_width(p) == 2 || char_width(c) == 2
+}
+
+/// A character of the CJK Unified Ideographs block: two columns wide, and
+/// neither opening nor closing punctuation.
+fn is_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
 fn char_width(c: char) -> usize {

@@ -42,6 +42,9 @@ pub struct Doc {
     /// allocating a new string on each access.
     owner_units: OnceLock<Vec<Vec<ImmutableString>>>,
     task_markers: OnceLock<Vec<ImmutableString>>,
+    /// Task and owner index of each owner of the plan, task after task
+    /// (`plan.owners`).
+    all_owners: OnceLock<Vec<(usize, usize)>>,
 }
 
 impl Doc {
@@ -52,6 +55,7 @@ impl Doc {
             lines: OnceLock::new(),
             owner_units: OnceLock::new(),
             task_markers: OnceLock::new(),
+            all_owners: OnceLock::new(),
         }
     }
 
@@ -65,6 +69,18 @@ impl Doc {
                 .collect()
         })[t][o]
             .clone()
+    }
+
+    /// Task and owner index of every owner of the plan, in order.
+    fn all_owners(&self) -> &[(usize, usize)] {
+        self.all_owners.get_or_init(|| {
+            self.plan
+                .tasks
+                .iter()
+                .enumerate()
+                .flat_map(|(t, task)| (0..task.owners.len()).map(move |o| (t, o)))
+                .collect()
+        })
     }
 
     /// The marker of task `t` (`12.`).
@@ -393,6 +409,8 @@ enum ListKind {
     /// Every section of the plan, chapter after chapter.
     AllSections,
     Owners(usize),
+    /// Every owner of the plan, task after task.
+    AllOwners,
     TaskTargets(usize),
     GoalTargets(usize),
     Units,
@@ -437,6 +455,11 @@ macro_rules! list_item {
             }
             ListKind::Owners(t) => {
                 let $h = OwnerRef { doc, t, o: i };
+                $body
+            }
+            ListKind::AllOwners => {
+                let (t, o) = list.doc.all_owners()[i];
+                let $h = OwnerRef { doc, t, o };
                 $body
             }
             ListKind::TaskTargets(t) => {
@@ -496,6 +519,7 @@ impl List {
             ListKind::Sections(c) => plan.chapters[c].sections.len(),
             ListKind::AllSections => plan.chapters.iter().map(|c| c.sections.len()).sum(),
             ListKind::Owners(t) => plan.tasks[t].owners.len(),
+            ListKind::AllOwners => self.doc.all_owners().len(),
             ListKind::TaskTargets(t) => plan.tasks[t].targets.len(),
             ListKind::GoalTargets(c) => plan.chapters[c]
                 .goal
@@ -532,7 +556,7 @@ impl List {
             | ListKind::UnitTasks(_) => TypeId::of::<TaskRef>(),
             ListKind::Chapters => TypeId::of::<ChapterRef>(),
             ListKind::Sections(_) | ListKind::AllSections => TypeId::of::<SectionRef>(),
-            ListKind::Owners(_) => TypeId::of::<OwnerRef>(),
+            ListKind::Owners(_) | ListKind::AllOwners => TypeId::of::<OwnerRef>(),
             ListKind::TaskTargets(_) | ListKind::GoalTargets(_) => TypeId::of::<TargetRef>(),
             ListKind::Units => TypeId::of::<UnitRef>(),
             ListKind::References => TypeId::of::<DocNumberRef>(),
@@ -918,7 +942,9 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
         items: impl Iterator<Item = impl Element>,
         path: &str,
     ) -> RhaiResult<Array> {
-        let mut out = Array::new();
+        // Sized once: grown push by push, the array of a plan's tasks was
+        // reallocated seven times per call.
+        let mut out = Array::with_capacity(items.size_hint().0);
         g.read_all(ctx, items, path, |_, value| {
             out.push(value);
             Ok(())
@@ -1133,6 +1159,9 @@ fn register_plan(engine: &mut Api<'_>) {
         })
         .register_get("tasks", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::Tasks)
+        })
+        .register_get("owners", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::AllOwners)
         })
         .register_get("units", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::Units)
@@ -1615,15 +1644,20 @@ fn runs<K>(
     keys: &[K],
     mut same: impl FnMut(&K, &K) -> RhaiResult<bool>,
 ) -> RhaiResult<Array> {
-    let mut runs = Array::new();
-    let mut run = Array::new();
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 && !same(&keys[i - 1], &keys[i])? {
-            runs.push(std::mem::take(&mut run).into());
+    // Where each run starts, found first, so that each run is allocated at
+    // its size instead of grown item by item.
+    let n = items.len();
+    let mut starts = Vec::new();
+    for i in 0..n {
+        if i == 0 || !same(&keys[i - 1], &keys[i])? {
+            starts.push(i);
         }
-        run.push(item);
     }
-    if !run.is_empty() {
+    let mut runs = Array::with_capacity(starts.len());
+    let mut items = items.into_iter();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(n);
+        let run: Array = items.by_ref().take(end - start).collect();
         runs.push(run.into());
     }
     Ok(runs)
@@ -1751,6 +1785,19 @@ fn register_helpers(engine: &mut Engine) {
             return Ok(false);
         }
         if a.is_unit() {
+            return Ok(true);
+        }
+        // Arrays (`parent_path`) item by item, as rhai's `==` compares them,
+        // without a script call per array and per item.
+        if let (Some(a), Some(b)) = (a.read_lock::<Array>(), b.read_lock::<Array>()) {
+            if a.len() != b.len() {
+                return Ok(false);
+            }
+            for (x, y) in a.iter().zip(b.iter()) {
+                if !same_key(ctx, x, y)? {
+                    return Ok(false);
+                }
+            }
             return Ok(true);
         }
         ctx.call_native_fn::<bool>("==", (a.clone(), b.clone()))
@@ -1988,6 +2035,30 @@ fn register_helpers(engine: &mut Engine) {
             },
         )
         .register_fn(
+            "repeats",
+            |ctx: NativeCallContext,
+             keys: &mut Array,
+             more: Array,
+             yet_more: Array|
+             -> RhaiResult<Array> {
+                if keys.len() != more.len() || keys.len() != yet_more.len() {
+                    return Err(format!(
+                        "repeats needs key lists as long as each other ({}, {} and {})",
+                        keys.len(),
+                        more.len(),
+                        yet_more.len()
+                    )
+                    .into());
+                }
+                let keys = &*keys;
+                repeats(&[keys, &more, &yet_more], |a, b| {
+                    Ok(same_key(&ctx, &keys[a], &keys[b])?
+                        && same_key(&ctx, &more[a], &more[b])?
+                        && same_key(&ctx, &yet_more[a], &yet_more[b])?)
+                })
+            },
+        )
+        .register_fn(
             "splice",
             |ctx: NativeCallContext, spans: &mut Array, map: rhai::Map| -> RhaiResult<String> {
                 let max = ctx.engine().max_string_size();
@@ -2031,6 +2102,41 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn("is_han", |c: char| is_han(c))
         .register_fn("is_cjk", |c: char| is_cjk(c))
         .register_fn("sequence_breaks", sequence_breaks)
+        .register_fn(
+            "sequence_breaks",
+            |ctx: NativeCallContext, numbers: &mut Array, keys: Array| -> RhaiResult<Array> {
+                if numbers.len() != keys.len() {
+                    return Err(format!(
+                        "sequence_breaks needs as many keys ({}) as numbers ({})",
+                        keys.len(),
+                        numbers.len()
+                    )
+                    .into());
+                }
+                sequence_breaks_by(numbers, |a, b| same_key(&ctx, &keys[a], &keys[b]))
+            },
+        )
+        .register_fn(
+            "sequence_breaks",
+            |ctx: NativeCallContext,
+             numbers: &mut Array,
+             keys: Array,
+             more: Array|
+             -> RhaiResult<Array> {
+                if numbers.len() != keys.len() || numbers.len() != more.len() {
+                    return Err(format!(
+                        "sequence_breaks needs as many keys ({} and {}) as numbers ({})",
+                        keys.len(),
+                        more.len(),
+                        numbers.len()
+                    )
+                    .into());
+                }
+                sequence_breaks_by(numbers, |a, b| {
+                    Ok(same_key(&ctx, &keys[a], &keys[b])? && same_key(&ctx, &more[a], &more[b])?)
+                })
+            },
+        )
         .register_fn("numbers_carry_on", numbers_carry_on);
 
     engine.register_fn(
@@ -2132,11 +2238,9 @@ fn find_in_chinese(text: &str, start: usize, end: usize, chars: &str) -> Vec<(us
         for b in chars.bytes() {
             wanted[usize::from(b)] = true;
         }
-        slice
-            .bytes()
-            .enumerate()
-            .filter(|&(_, b)| b < 128 && wanted[usize::from(b)])
-            .map(|(i, b)| (start + i, char::from(b)))
+        ascii_positions(slice.as_bytes(), &wanted)
+            .into_iter()
+            .map(|i| (start + i, char::from(slice.as_bytes()[i])))
             .collect()
     } else {
         slice
@@ -2173,6 +2277,30 @@ fn find_in_chinese(text: &str, start: usize, end: usize, chars: &str) -> Vec<(us
         .filter(|(_, f)| *f)
         .map(|(&(i, c), _)| (i, i + c.len_utf8()))
         .collect()
+}
+
+/// The positions of the ASCII bytes of `bytes` marked in `wanted`.
+fn ascii_positions(bytes: &[u8], wanted: &[bool; 128]) -> Vec<usize> {
+    // Chinese text is mostly bytes of 0x80 and above: eight of them are
+    // passed over with one test of a word.
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut hits = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            if word & HIGH == HIGH {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b < 128 && wanted[usize::from(b)] {
+            hits.push(i);
+        }
+        i += 1;
+    }
+    hits
 }
 
 /// `numbers_carry_on(groups)`: whether the numbers of consecutive groups
@@ -2213,6 +2341,32 @@ fn numbers_carry_on(groups: &mut Array) -> bool {
 /// standing where the skipped number belongs: `number` is the number it
 /// should have). Indices are positions in the array.
 fn sequence_breaks(numbers: &mut Array) -> Array {
+    let mut out = Array::new();
+    breaks_of_run(numbers, 0, &mut out);
+    out
+}
+
+/// `sequence_breaks(numbers, keys…)`: the breaks of each run of consecutive
+/// numbers with the same keys (a level whose numbering restarts in each
+/// chapter or section), each run counted from 1, with indices in the whole
+/// array; `same(i, j)`: whether the keys of positions `i` and `j` are equal.
+fn sequence_breaks_by(
+    numbers: &[Dynamic],
+    mut same: impl FnMut(usize, usize) -> RhaiResult<bool>,
+) -> RhaiResult<Array> {
+    let mut out = Array::new();
+    let mut start = 0;
+    for i in 1..=numbers.len() {
+        if i == numbers.len() || !same(i - 1, i)? {
+            breaks_of_run(&numbers[start..i], start, &mut out);
+            start = i;
+        }
+    }
+    Ok(out)
+}
+
+/// The breaks of one run that starts at index `offset` of its array.
+fn breaks_of_run(numbers: &[Dynamic], offset: usize, out: &mut Array) {
     fn brk(at: usize, kind: &str, number: INT, previous: INT, first: Option<usize>) -> Dynamic {
         let mut m = rhai::Map::new();
         m.insert("at".into(), (at as INT).into());
@@ -2225,7 +2379,15 @@ fn sequence_breaks(numbers: &mut Array) -> Array {
         );
         m.into()
     }
-    let mut out = Array::new();
+    let brk = |at: usize, kind: &str, number: INT, previous: INT, first: Option<usize>| {
+        brk(
+            at + offset,
+            kind,
+            number,
+            previous,
+            first.map(|f| f + offset),
+        )
+    };
     let mut prev: INT = 0;
     let mut pending: Vec<usize> = Vec::new();
     let mut seen: std::collections::HashMap<INT, usize> = std::collections::HashMap::new();
@@ -2261,7 +2423,6 @@ fn sequence_breaks(numbers: &mut Array) -> Array {
         pending.clear();
         prev = n;
     }
-    out
 }
 
 #[cfg(test)]
@@ -2284,6 +2445,37 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn ascii_positions_finds_every_wanted_byte() {
+        let mut wanted = [false; 128];
+        for b in "(),;:".bytes() {
+            wanted[usize::from(b)] = true;
+        }
+        let naive = |t: &str| -> Vec<usize> {
+            t.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b < 128 && wanted[usize::from(b)])
+                .map(|(i, _)| i)
+                .collect()
+        };
+        // Every seed, and texts that put marks at each place of a word.
+        let mut texts: Vec<String> = std::fs::read_dir("seeds")
+            .expect("seeds")
+            .map(|e| std::fs::read_to_string(e.expect("entry").path()).unwrap_or_default())
+            .collect();
+        for k in 0..20 {
+            let mut t = "加强知识产权保护".repeat(3);
+            let at = (k * 3).min(t.len());
+            t.insert_str(at, ["(", "a,", ";:", ")x", "1"][k % 5]);
+            texts.push(t);
+        }
+        texts.push(String::new());
+        texts.push("(a)".into());
+        for t in &texts {
+            assert_eq!(ascii_positions(t.as_bytes(), &wanted), naive(t), "{t:.40}");
+        }
     }
 
     #[test]
@@ -2339,6 +2531,36 @@ mod tests {
             [(1, "gap".into(), 3), (2, "disorder".into(), 2)]
         );
         assert_eq!(kinds(&[Some(2), Some(3)]), [(0, "start".into(), 2)]);
+    }
+
+    #[test]
+    fn sequence_breaks_by_groups_counts_each_group_from_one() {
+        // Two chapters of items: 1 2 2 | 1 3, and a third that starts at 2.
+        let numbers: Array = [1, 2, 2, 1, 3, 2].map(|n: INT| Dynamic::from(n)).into();
+        let keys = [0, 0, 0, 1, 1, 2];
+        let found: Vec<(INT, String, Dynamic)> =
+            sequence_breaks_by(&numbers, |a, b| Ok(keys[a] == keys[b]))
+                .expect("breaks")
+                .into_iter()
+                .map(|b| {
+                    let m = b.cast::<rhai::Map>();
+                    let kind = m["kind"].clone().into_string().unwrap();
+                    (m["at"].as_int().unwrap(), kind, m["first"].clone())
+                })
+                .collect();
+        let got: Vec<(INT, &str, Option<INT>)> = found
+            .iter()
+            .map(|(at, kind, first)| (*at, kind.as_str(), first.as_int().ok()))
+            .collect();
+        // Indices are in the whole array: the repeat's first is 1, the gap
+        // at 4, and the third group's start at 5.
+        assert_eq!(
+            got,
+            [(2, "repeat", Some(1)), (4, "gap", None), (5, "start", None)]
+        );
+        assert!(sequence_breaks_by(&[], |_, _| Ok(true))
+            .expect("empty")
+            .is_empty());
     }
 
     #[test]
