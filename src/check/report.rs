@@ -37,7 +37,8 @@ fn text_of(value: Dynamic, what: &str) -> RhaiResult<Option<String>> {
         return Ok(None);
     }
     match value.into_immutable_string() {
-        Ok(s) => Ok(Some(s.to_string())),
+        // Not `to_string`: the formatting machinery, for a plain copy.
+        Ok(s) => Ok(Some(s.as_str().to_owned())),
         Err(t) => Err(format!("`{what}` must be a string, not {t}").into()),
     }
 }

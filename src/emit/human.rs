@@ -13,7 +13,7 @@
 //! The excerpt reads the shared `Arc<str>` of the document: nothing is copied
 //! per diagnostic but the window of a cut line.
 
-use super::{describe_fix, FileReport, Located, Printer, Rendered, Site, SourceText};
+use super::{describe_fix, FileReport, Located, Pos, Printer, Rendered, Site, SourceText};
 use crate::finding::Severity;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
@@ -169,13 +169,14 @@ impl SourceCode for Excerpt {
     }
 }
 
-/// The excerpt of `source` for the span `start..end`, and the span of the
-/// underline in the excerpt's coordinates.
-fn excerpt(source: &SourceText, start: usize, end: usize, budget: usize) -> (Excerpt, SourceSpan) {
+/// The excerpt of `source` for the span from `start` (placed by
+/// [`super::locate`], which gave its line and column already) to the byte
+/// offset `end`, and the span of the underline in the excerpt's coordinates.
+fn excerpt(source: &SourceText, start: &Pos, end: usize, budget: usize) -> (Excerpt, SourceSpan) {
     let text = &source.text;
-    let start = super::floor_char_boundary(text, start);
+    let (line, col) = (start.line, start.column);
+    let start = start.offset;
     let end = super::floor_char_boundary(text, end.max(start));
-    let (line, col) = source.lines.locate(text, start);
     let line_start = source.lines.line_start(line).unwrap_or(0);
     let mut line_end = source
         .lines
@@ -425,23 +426,24 @@ impl<'a> FindingReport<'a> {
         human: &Human,
     ) -> FindingReport<'a> {
         let f = &located.finding;
-        let (excerpt, label) =
-            excerpt(text, located.start.offset, located.end.offset, human.budget);
+        let (excerpt, label) = excerpt(text, &located.start, located.end.offset, human.budget);
         let mut help = f.help.clone().filter(|h| !h.trim().is_empty());
         if let (Some(fix), Some(place)) = (&f.fix, &located.fix) {
             let old = place.original.as_str();
-            let line = if fix.certain {
-                format!("fix: {}", describe_fix(old, &fix.replacement))
+            let line = describe_fix(old, &fix.replacement);
+            let label = if fix.certain {
+                "fix: "
             } else {
-                format!(
-                    "suggested fix (not applied by --fix): {}",
-                    describe_fix(old, &fix.replacement)
-                )
+                "suggested fix (not applied by --fix): "
             };
-            help = Some(match help {
-                Some(h) => format!("{h}\n{line}"),
-                None => line,
-            });
+            let mut all = help.unwrap_or_default();
+            all.reserve(1 + label.len() + line.len());
+            if !all.is_empty() {
+                all.push('\n');
+            }
+            all.push_str(label);
+            all.push_str(&line);
+            help = Some(all);
         }
         FindingReport {
             located,
@@ -509,7 +511,7 @@ impl FailureReport {
                 end,
                 source: Some(text),
             }) => {
-                let (excerpt, label) = excerpt(text, start.offset, end.offset, budget);
+                let (excerpt, label) = excerpt(text, start, end.offset, budget);
                 Some((NamedSource::new(path, excerpt), label))
             }
             Some(Site { path, start, .. }) => {
