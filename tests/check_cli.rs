@@ -1517,3 +1517,34 @@ fn fix_applies_overlapping_fixes_in_passes() {
         "the contradictions stay:\n{left}"
     );
 }
+
+/// A suggestion (an uncertain fix) is shown in the help of the human output,
+/// marked as not applied, and a certain fix on the same plan as a `fix:`.
+#[test]
+fn human_output_shows_suggestions_apart_from_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "plan.txt",
+        "2021年天津市知识产权工作要点\n\n一、加强保护\n\n1.开展专利执法专项行动。（市知识产全局牵头，市公安局配合；2021年6月底前完成）\n\n2.建设知识产权保护中心。(市公安局负责;202112月底前完成)\n",
+    );
+    write(
+        dir.path(),
+        "planlint.toml",
+        "[units]\nregistry = [\"天津市知识产权局\", \"天津市公安局\"]\n\
+         [units.aliases]\n\"市知识产权局\" = \"天津市知识产权局\"\n\"市公安局\" = \"天津市公安局\"\n",
+    );
+    let o = run(dir.path(), &["check", "--color", "never", "plan.txt"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "help: 是否为“天津市知识产权局”？若是新单位，请将其加入配置文件的单位名录\n        \
+             suggested fix (not applied by --fix): replace \"市知识产全局\" with \"天津市知识产权局\""
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("fix: replace \"202112月底前完成\" with \"2021年12月底前完成\""),
+        "{out}"
+    );
+}
