@@ -1803,6 +1803,21 @@ fn register_helpers(engine: &mut Engine) {
         ctx.call_native_fn::<bool>("==", (a.clone(), b.clone()))
     }
 
+    /// Whether positions `a` and `b` have equal keys in every list.
+    fn same_keys(
+        ctx: &NativeCallContext,
+        lists: &[&Array],
+        a: usize,
+        b: usize,
+    ) -> RhaiResult<bool> {
+        for keys in lists {
+            if !same_key(ctx, &keys[a], &keys[b])? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn count(n: INT) -> RhaiResult<usize> {
         usize::try_from(n).map_err(|_| "a character count must not be negative".into())
     }
@@ -2050,12 +2065,8 @@ fn register_helpers(engine: &mut Engine) {
                     )
                     .into());
                 }
-                let keys = &*keys;
-                repeats(&[keys, &more, &yet_more], |a, b| {
-                    Ok(same_key(&ctx, &keys[a], &keys[b])?
-                        && same_key(&ctx, &more[a], &more[b])?
-                        && same_key(&ctx, &yet_more[a], &yet_more[b])?)
-                })
+                let lists = [&*keys, &more, &yet_more];
+                repeats(&lists, |a, b| same_keys(&ctx, &lists, a, b))
             },
         )
         .register_fn(
@@ -2132,9 +2143,8 @@ fn register_helpers(engine: &mut Engine) {
                     )
                     .into());
                 }
-                sequence_breaks_by(numbers, |a, b| {
-                    Ok(same_key(&ctx, &keys[a], &keys[b])? && same_key(&ctx, &more[a], &more[b])?)
-                })
+                let lists = [&keys, &more];
+                sequence_breaks_by(numbers, |a, b| same_keys(&ctx, &lists, a, b))
             },
         )
         .register_fn("numbers_carry_on", numbers_carry_on);
