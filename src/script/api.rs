@@ -1709,8 +1709,10 @@ fn repeats(
         .collect();
     match reprs {
         Some(reprs) => {
+            // Sized once: grown entry by entry, the map hashed its keys
+            // (strings) again at each of its reallocations.
             let mut first: std::collections::HashMap<Vec<KeyRepr>, usize> =
-                std::collections::HashMap::new();
+                std::collections::HashMap::with_capacity(len);
             for (at, key) in reprs.into_iter().enumerate() {
                 match first.entry(key) {
                     std::collections::hash_map::Entry::Occupied(f) => out.push(pair(*f.get(), at)),
@@ -2400,7 +2402,8 @@ fn breaks_of_run(numbers: &[Dynamic], offset: usize, out: &mut Array) {
     };
     let mut prev: INT = 0;
     let mut pending: Vec<usize> = Vec::new();
-    let mut seen: std::collections::HashMap<INT, usize> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<INT, usize> =
+        std::collections::HashMap::with_capacity(numbers.len());
     for (at, value) in numbers.iter().enumerate() {
         let Ok(n) = value.as_int() else {
             pending.push(at);
