@@ -288,7 +288,7 @@ fn wrap_line(line: &str, width: usize, out: &mut String) {
             // At a space, the line may end before it (the space is dropped).
             // Between two Han characters, the most of any message, a line
             // may always break: no punctuation to look up.
-            if c == ' ' || (is_han(p) && is_han(c)) || may_break(p, c) {
+            if c == ' ' || (is_unified_ideograph(p) && is_unified_ideograph(c)) || may_break(p, c) {
                 brk = Some(i);
             }
         }
@@ -356,9 +356,10 @@ fn may_break(p: char, c: char) -> bool {
     p == ' ' || char_width(p) == 2 || char_width(c) == 2
 }
 
-/// A character of the CJK Unified Ideographs block: two columns wide, and
-/// neither opening nor closing punctuation.
-fn is_han(c: char) -> bool {
+/// A character of the CJK Unified Ideographs block, most of any plan: two
+/// columns wide, and neither opening nor closing punctuation (narrower than
+/// `script::text::is_han`, which the drawing has no need of).
+fn is_unified_ideograph(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
