@@ -326,6 +326,37 @@ fn report_uses_element_spans_and_task_numbers() {
 }
 
 #[test]
+fn report_of_an_array_is_the_stretch_from_first_to_last_on_a_seed() {
+    // Seed 000 writes its brackets with ASCII marks: the marks of task 1
+    // (`,` … `(` `;` `)`), reported as one array and as `span(marks)`.
+    let text = std::fs::read_to_string(root().join("seeds/000_bdb70f999160dca5.txt")).unwrap();
+    let set = one_rule(
+        "stretch",
+        r#"
+        let marks = find_in_chinese(plan.tasks[0], "(),;:");
+        report(marks, "array", #{ fix: splice(marks, #{ "(": "（", ")": "）", ",": "，", ";": "；" }) });
+        report(span(marks), "span");
+        report(marks[0], "first");
+        "#,
+    );
+    let out = run(&set, &text, &Settings::default());
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    let by = |m: &str| out.findings.iter().find(|f| f.message == m).unwrap();
+    let (array, span, first) = (by("array"), by("span"), by("first"));
+    assert_eq!(array.span, span.span);
+    assert_eq!((array.task, span.task), (Some(1), Some(1)));
+    assert_eq!(array.span.start, first.span.start);
+    let stretch = &text[array.span.start..array.span.end];
+    assert!(stretch.starts_with(",加大执法保护力度"), "{stretch}");
+    assert!(stretch.ends_with(";持续推进)"), "{stretch}");
+    let fix = &array.fix.as_ref().unwrap().replacement;
+    assert!(
+        fix.starts_with("，加大执法保护力度") && fix.ends_with("；持续推进）"),
+        "{fix}"
+    );
+}
+
+#[test]
 fn report_rejects_bad_calls_with_the_rule_line() {
     for (body, needle) in [
         ("report(plan.tasks[0], 42);", "message"),
@@ -339,6 +370,7 @@ fn report_rejects_bad_calls_with_the_rule_line() {
         ),
         ("report(#{ start: 0, end: 100000 }, \"m\");", "does not fit"),
         ("report(42, \"m\");", "cannot report on a value of type"),
+        ("report([], \"m\");", "empty array"),
         (
             "report(plan, \"m\", #{ fix: \"x\" });",
             "no text of its own",

@@ -2,8 +2,9 @@
 //! says what it found.
 //!
 //! The element is any plan handle (its span is used; one without a place of
-//! its own, such as a missing deadline, stands where its task does) or an
-//! explicit span `#{start, end}` of byte offsets. The options map takes
+//! its own, such as a missing deadline, stands where its task does), an
+//! array of them (the stretch from the first to the end of the last, as
+//! `span(array)`) or an explicit span `#{start, end}` of byte offsets. The options map takes
 //! `help` (a hint), `fix` (a certain replacement of the element's text, which
 //! `--fix` applies) or `suggestion` (an uncertain one, only shown), and
 //! `severity` (this finding's default, for a rule whose findings differ in
@@ -50,7 +51,10 @@ fn report(
     options: Option<Dynamic>,
 ) -> RhaiResult<()> {
     let sc = context_of(ctx)?;
-    let located = api::locate(&sc.doc, element)?;
+    let located = match element.read_lock::<rhai::Array>() {
+        Some(xs) => api::stretch(ctx, &xs)?.1,
+        None => api::locate(&sc.doc, element)?,
+    };
     let message = match text_of(message, "the message")? {
         Some(m) if !m.trim().is_empty() => m,
         _ => return Err("report needs a message (a non-empty string)".into()),

@@ -271,7 +271,11 @@ fn wrap(text: &str, width: usize) -> String {
 }
 
 fn wrap_line(line: &str, width: usize, out: &mut String) {
-    if fits(line, width) {
+    // Only the checks of `fits` that need no walk over the characters: the
+    // walk below measures a longer line as it goes, and ends with the whole
+    // line on one if it fits after all (a fix line of two hundred characters
+    // was measured twice).
+    if fits_by_length(line, width) {
         out.push_str(line);
         return;
     }
@@ -377,17 +381,21 @@ fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
+/// Whether `s` is known to take at most `budget` columns from its length in
+/// bytes or in characters alone (see [`fits`]); false says nothing.
+fn fits_by_length(s: &str, budget: usize) -> bool {
+    let tabs = memchr::memchr_iter(b'\t', s.as_bytes()).count();
+    s.len() + tabs * (TAB_WIDTH - 1) <= budget
+        || 2 * s.chars().count() + tabs * (TAB_WIDTH - 2) <= budget
+}
+
 /// Whether `s` takes at most `budget` columns, without measuring all of a long
 /// line: no character is wider than its UTF-8 bytes, nor than two columns,
 /// but a tab, so a text whose bytes or twice whose characters (tabs counted
 /// whole) fit, fits (a Chinese message of 30 characters, 90 bytes, is known
 /// to fit 70 columns from its length); else the count stops past the budget.
 fn fits(s: &str, budget: usize) -> bool {
-    let tabs = memchr::memchr_iter(b'\t', s.as_bytes()).count();
-    if s.len() + tabs * (TAB_WIDTH - 1) <= budget {
-        return true;
-    }
-    if 2 * s.chars().count() + tabs * (TAB_WIDTH - 2) <= budget {
+    if fits_by_length(s, budget) {
         return true;
     }
     let mut used = 0;
@@ -623,6 +631,9 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghijklmnop", 5), "abcde\nfghij\nklmno\np");
         assert_eq!(wrap("第一行\n第二行  ", 4), "第一\n行\n第二\n行");
+        // Fits only when measured (13 bytes, 7 characters, 10 columns).
+        assert_eq!(wrap("年年年abcd", 10), "年年年abcd");
+        assert_eq!(wrap("年年年abcd", 9), "年年年\nabcd");
     }
 
     fn width_of(s: &str) -> usize {

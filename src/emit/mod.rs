@@ -76,8 +76,20 @@ impl SourceText {
     /// Start, end and text of a byte range, clamped to character boundaries.
     pub fn place(&self, start: usize, end: usize) -> (Pos, Pos, String) {
         let s = locate(&self.text, &self.lines, start);
-        let e = locate(&self.text, &self.lines, end.max(s.offset));
-        (s, e, self.text[s.offset..e.offset].to_owned())
+        let end = floor_char_boundary(&self.text, end.max(s.offset));
+        let text = &self.text[s.offset..end];
+        // Most spans end on their first line: the end's column follows from
+        // the start's, without counting the line again from its start.
+        let e = if memchr::memchr(b'\n', text.as_bytes()).is_none() {
+            Pos {
+                line: s.line,
+                column: s.column + text.chars().count() as u32,
+                offset: end,
+            }
+        } else {
+            locate(&self.text, &self.lines, end)
+        };
+        (s, e, text.to_owned())
     }
 
     /// The text between two byte offsets, clamped to character boundaries.
@@ -113,7 +125,13 @@ impl Located {
     pub fn new(finding: Finding, source: &SourceText) -> Located {
         let (start, end, text) = source.place(finding.span.start, finding.span.end);
         let fix = finding.fix.as_ref().map(|fix| {
-            let (start, end, original) = source.place(fix.span.start, fix.span.end);
+            // A fix usually replaces the very text the finding points at.
+            let same = (fix.span.start, fix.span.end) == (finding.span.start, finding.span.end);
+            let (start, end, original) = if same {
+                (start, end, text.clone())
+            } else {
+                source.place(fix.span.start, fix.span.end)
+            };
             LocatedFix {
                 start,
                 end,

@@ -1752,6 +1752,30 @@ fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Loca
     Ok((sc.doc.clone(), located))
 }
 
+/// The stretch of text from the first element of `xs` to the end of the last
+/// (`span(xs)`, and what `report` makes of an array), with the task where it
+/// starts.
+pub fn stretch(ctx: &NativeCallContext, xs: &[Dynamic]) -> RhaiResult<(Arc<Doc>, Located)> {
+    let (Some(first), Some(last)) = (xs.first(), xs.last()) else {
+        return Err("the span of an empty array".into());
+    };
+    let (doc, first) = place(ctx, first)?;
+    let (_, last) = place(ctx, last)?;
+    let start = first.span.start;
+    let span = doc
+        .span(start, last.span.end.max(start))
+        .ok_or("the elements of the array are not in one text")?;
+    let task = task_at(&doc.plan, start);
+    Ok((
+        doc,
+        Located {
+            span,
+            task,
+            borrowed: false,
+        },
+    ))
+}
+
 /// The spans of `find_in_chinese(x, chars)`, added to `out`.
 fn marks_in_chinese(
     ctx: &NativeCallContext,
@@ -1760,7 +1784,9 @@ fn marks_in_chinese(
     out: &mut Array,
 ) -> RhaiResult<()> {
     let (doc, at) = place(ctx, x)?;
-    for (s, e) in find_in_chinese(&doc.text, at.span.start, at.span.end, chars) {
+    let found = find_in_chinese(&doc.text, at.span.start, at.span.end, chars);
+    out.reserve(found.len());
+    for (s, e) in found {
         if let Some(span) = doc.span(s, e) {
             out.push(Dynamic::from(SpanRef {
                 doc: doc.clone(),
@@ -1836,7 +1862,9 @@ fn register_helpers(engine: &mut Engine) {
             "source",
             |ctx: NativeCallContext, xs: &mut Array| -> RhaiResult<String> {
                 let max = ctx.engine().max_string_size();
-                let mut out = String::new();
+                // Sized for a few marks at once; grown from empty, the text of
+                // a line's marks was reallocated at nearly every push.
+                let mut out = String::with_capacity(xs.len() * 3);
                 for x in xs.iter() {
                     let (doc, at) = place(&ctx, x)?;
                     out.push_str(doc.slice(at.span));
@@ -1970,15 +1998,8 @@ fn register_helpers(engine: &mut Engine) {
         .register_fn(
             "span",
             |ctx: NativeCallContext, xs: &mut Array| -> RhaiResult<Dynamic> {
-                let (Some(first), Some(last)) = (xs.first(), xs.last()) else {
-                    return Err("span of an empty array".into());
-                };
-                let (doc, first) = place(&ctx, first)?;
-                let (_, last) = place(&ctx, last)?;
-                let span = doc
-                    .span(first.span.start, last.span.end.max(first.span.start))
-                    .ok_or("span: the elements are not in one text")?;
-                Ok(Dynamic::from(SpanRef { doc, span }))
+                let (doc, at) = stretch(&ctx, xs)?;
+                Ok(Dynamic::from(SpanRef { doc, span: at.span }))
             },
         )
         .register_fn(
@@ -2075,7 +2096,19 @@ fn register_helpers(engine: &mut Engine) {
             "splice",
             |ctx: NativeCallContext, spans: &mut Array, map: rhai::Map| -> RhaiResult<String> {
                 let max = ctx.engine().max_string_size();
-                let mut out = String::new();
+                // Sized once for the stretch from the first span to the last
+                // (and a little more for replacements longer than the text):
+                // grown push by push, the fix of a line was reallocated some
+                // eight times.
+                let stretch = match (spans.first(), spans.last()) {
+                    (Some(first), Some(last)) => {
+                        let (_, first) = place(&ctx, first)?;
+                        let (_, last) = place(&ctx, last)?;
+                        last.span.end.saturating_sub(first.span.start)
+                    }
+                    _ => 0,
+                };
+                let mut out = String::with_capacity(stretch + stretch / 4 + 8);
                 let mut at: Option<usize> = None;
                 for x in spans.iter() {
                     let (doc, l) = place(&ctx, x)?;
