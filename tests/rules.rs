@@ -528,6 +528,52 @@ fn registry_functions() {
     );
 }
 
+/// `owner-overload` counts by unit without a registry, and by canonical
+/// name with one: two names of one unit count together and are reported once.
+#[test]
+fn owner_overload_counts_aliases_together_with_a_registry() {
+    let text = std::fs::read_to_string(root().join("seeds/000_bdb70f999160dca5.txt")).unwrap();
+    let set = RuleSet::bundled();
+    let mut settings = Settings {
+        select: vec!["owner-overload".to_string()],
+        ..Settings::default()
+    };
+    let led = |settings: &Settings, max: i64| {
+        let mut settings = settings.clone();
+        settings.options.insert(
+            "owner-overload".into(),
+            [("max_led".into(), rhai::Dynamic::from(max))]
+                .into_iter()
+                .collect(),
+        );
+        run(&set, &text, &settings)
+            .findings
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    };
+    // 000: 市高级人民法院 leads more tasks than 市人民检察院.
+    let alone = led(&settings, 3);
+    assert!(
+        alone.iter().any(|m| m.starts_with("“市高级人民法院”")),
+        "{alone:?}"
+    );
+    assert!(
+        !alone.iter().any(|m| m.contains("市人民检察院")),
+        "{alone:?}"
+    );
+    settings.registry = Arc::new(UnitRegistry::new([planlint::check::RegistryUnit {
+        name: "天津市司法机关".into(),
+        aliases: vec!["市高级人民法院".into(), "市人民检察院".into()],
+    }]));
+    let merged = led(&settings, 3);
+    let joint: Vec<_> = merged
+        .iter()
+        .filter(|m| m.contains("天津市司法机关"))
+        .collect();
+    assert_eq!(joint.len(), 1, "{merged:?}");
+}
+
 #[test]
 fn runs_in_parallel_without_mixing_documents() {
     use rayon::prelude::*;

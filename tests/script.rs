@@ -437,6 +437,38 @@ report(plan, `${looped.len()} ${listed == looped} ${whole == per_task} ${three =
     assert!(err.contains("as long as each other"), "{err}");
 }
 
+/// `unit.led` counts the tasks a unit answers for first, as a script counts
+/// them from `task.leads` (each name once per task): on every seed.
+#[test]
+fn unit_led_is_the_count_of_task_leads_on_the_seeds() {
+    let body = r#"
+let counted = #{};
+for leads in plan.tasks.pluck("leads") {
+    let once = #{};
+    for name in leads {
+        if once[name] == () { once[name] = true; counted[name] = (counted[name] ?? 0) + 1; }
+    }
+}
+let same = true;
+let total = 0;
+for unit in plan.units {
+    if unit.led != (counted[unit.name] ?? 0) { same = false; }
+    total += unit.led;
+}
+let over = plan.units.filter_by("led", ">", 1).len();
+report(plan, `${same} ${total} ${over}`);
+"#;
+    let mut led = 0;
+    for (path, got) in seed_messages(body) {
+        let parts: Vec<&str> = got[0].split(' ').collect();
+        assert_eq!(parts[0], "true", "{}: {}", path.display(), got[0]);
+        led += parts[1].parse::<usize>().unwrap();
+    }
+    // 000 alone has 73 tasks with a bracket, most of them with a lead or a
+    // unit alone responsible.
+    assert!(led > 50, "{led}");
+}
+
 /// `sequence_breaks(numbers, keys)` gives the breaks of each group of equal
 /// keys, at their places in the whole array: on every seed, what checking
 /// each chapter's items on its own gives.

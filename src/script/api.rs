@@ -1392,6 +1392,16 @@ fn register_owners(engine: &mut Api<'_>) {
             List::new(&h.doc, ListKind::UnitTasks(h.u))
         })
         .register_get("lead", |h: &mut UnitRef| h.get().lead as INT)
+        // The tasks it answers for first (`Task::leads`: it leads them, or is
+        // their one responsible unit).
+        .register_get("led", |h: &mut UnitRef| {
+            let unit = h.get();
+            let tasks = &h.doc.plan.tasks;
+            unit.tasks
+                .iter()
+                .filter(|&&t| tasks[t].leads().contains(&unit.name.as_str()))
+                .count() as INT
+        })
         .register_get("responsible", |h: &mut UnitRef| h.get().responsible as INT)
         .register_get("cooperate", |h: &mut UnitRef| h.get().cooperate as INT);
 }
