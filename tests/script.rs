@@ -574,6 +574,10 @@ report(plan, `${[#{ a: #{ b: "x" } }, #{ a: () }].pluck("a.b")}`);
 report(plan, `${[#{ a: 1 }, #{ a: 1.0 }, #{ a: "1" }].filter_by("a", 1).len()} equal to 1`);
 report(plan, `${[#{ a: 'x' }, #{ a: "x" }, #{ a: () }].reject_by("a", ()).len()} not ()`);
 report(plan, `${[#{ a: 3 }, #{ a: 1 }, #{ a: () }].filter_by("a", "<=", 2)}`);
+report(plan, `${[#{ a: true }, #{ a: false }, #{ a: 1 }, #{ a: () }].filter_by("a", true).len()} true`);
+report(plan, `${[#{ a: 2 }, #{ a: 2.0 }, #{ a: 2.5 }, #{ a: 'c' }, #{ a: "c" }].filter_by("a", [2.5, 'c']).len()} in the list`);
+report(plan, `${[#{ a: date(2021, 1, 1) }, #{ a: "2021-01-01" }, #{ a: date(2021, 1, 2) }].filter_by("a", date(2021, 1, 1)).len()} date`);
+report(plan, `${[#{ a: 2.0 }, #{ a: 2 }, #{ a: "2" }].reject_by("a", 2.0).len()} not 2.0`);
 report(plan, `${chunk_by([1, 2, 3, 4], [0, 0, 0, 1], ["a", "b", "b", "b"])}`);
 report(plan, `repeats ${repeats(["a", "b", "a", (), "a", ()])} ${repeats([1, 1, 1], ["x", "y", "x"])} ${repeats([1.5, 2.5, 1.5])} ${repeats([])}`);
 "#;
@@ -582,7 +586,11 @@ report(plan, `repeats ${repeats(["a", "b", "a", (), "a", ()])} ${repeats([1, 1, 
     assert_eq!(
         got,
         [
+            "1 date",
+            "1 not 2.0",
+            "1 true",
             "2 equal to 1",
+            "2 in the list",
             "2 not ()",
             "[\"x\", ()]",
             "[#{\"a\": 1}]",
@@ -598,6 +606,10 @@ report(plan, `repeats ${repeats(["a", "b", "a", (), "a", ()])} ${repeats([1, 1, 
         ),
         ("plan.tasks.pluck(\"deadline.\");", "is not a property path"),
         ("plan.tasks.filter_by(\"number\", plan);", "not Plan"),
+        (
+            "plan.tasks.reject_by(\"number\", [1, #{}]);",
+            "strings and dates, not map",
+        ),
         ("plan.tasks.filter_by(\"number\", \"~\", 1);", "not `~`"),
         (
             "plan.tasks.filter_by(\"number\", \"<\", ());",

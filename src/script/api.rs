@@ -907,29 +907,74 @@ impl Getters {
     }
 }
 
-/// Whether a property's value is the one asked for, or one of them (an array
-/// of values). Values compare as `==` does for (), booleans, numbers,
-/// characters, strings and dates; values of different types differ.
-fn matches(ctx: &NativeCallContext, found: &Dynamic, wanted: &Dynamic) -> RhaiResult<bool> {
-    if let Some(any) = wanted.read_lock::<Array>() {
-        for w in any.iter() {
-            if matches(ctx, found, w)? {
-                return Ok(true);
-            }
+/// The value `filter_by` and `reject_by` look for, or the values (an array
+/// of them), read once per call instead of once per element. Values compare
+/// as `==` does for (), booleans, numbers, characters, strings and dates;
+/// values of different types differ.
+enum Wanted {
+    Unit,
+    Bool(bool),
+    Int(INT),
+    Float(FLOAT),
+    Str(ImmutableString),
+    Char(char),
+    Date(Date),
+    AnyOf(Vec<Wanted>),
+}
+
+impl Wanted {
+    fn of(ctx: &NativeCallContext, wanted: &Dynamic) -> RhaiResult<Wanted> {
+        if let Some(any) = wanted.read_lock::<Array>() {
+            return any
+                .iter()
+                .map(|w| Wanted::of(ctx, w))
+                .collect::<RhaiResult<Vec<_>>>()
+                .map(Wanted::AnyOf);
         }
-        return Ok(false);
+        Ok(if wanted.is_unit() {
+            Wanted::Unit
+        } else if let Ok(b) = wanted.as_bool() {
+            Wanted::Bool(b)
+        } else if let Ok(i) = wanted.as_int() {
+            Wanted::Int(i)
+        } else if let Ok(f) = wanted.as_float() {
+            Wanted::Float(f)
+        } else if let Ok(c) = wanted.as_char() {
+            Wanted::Char(c)
+        } else if let Some(s) = wanted.read_lock::<ImmutableString>() {
+            Wanted::Str(s.clone())
+        } else if let Some(d) = wanted.read_lock::<Date>() {
+            Wanted::Date(*d)
+        } else {
+            let type_name = ctx.engine().map_type_name(wanted.type_name());
+            return Err(format!("filter_by and reject_by compare (), booleans, numbers, characters, strings and dates, not {type_name}").into());
+        })
     }
-    if !(wanted.is_unit() || wanted.is_bool() || orderable(wanted)) {
-        let type_name = ctx.engine().map_type_name(wanted.type_name());
-        return Err(format!("filter_by and reject_by compare (), booleans, numbers, characters, strings and dates, not {type_name}").into());
+
+    /// Whether `found` is the value (or one of them).
+    fn matches(&self, found: &Dynamic) -> bool {
+        // A number compares with a number of either kind, as `order` does.
+        let number = |found: &Dynamic| -> Option<FLOAT> {
+            if found.is_int() {
+                found.as_int().ok().map(|i| i as FLOAT)
+            } else {
+                found.as_float().ok()
+            }
+        };
+        match self {
+            Wanted::Unit => found.is_unit(),
+            Wanted::Bool(b) => found.as_bool().ok() == Some(*b),
+            Wanted::Int(i) if found.is_int() => found.as_int().ok() == Some(*i),
+            Wanted::Int(i) => number(found) == Some(*i as FLOAT),
+            Wanted::Float(f) => number(found) == Some(*f),
+            Wanted::Str(s) => found
+                .read_lock::<ImmutableString>()
+                .is_some_and(|x| x.as_str() == s.as_str()),
+            Wanted::Char(c) => found.as_char().ok() == Some(*c),
+            Wanted::Date(d) => found.read_lock::<Date>().is_some_and(|x| *x == *d),
+            Wanted::AnyOf(all) => all.iter().any(|w| w.matches(found)),
+        }
     }
-    Ok(if found.is_unit() || wanted.is_unit() {
-        found.is_unit() && wanted.is_unit()
-    } else if found.is_bool() || wanted.is_bool() {
-        found.as_bool().ok() == wanted.as_bool().ok()
-    } else {
-        order(found, wanted) == Some(std::cmp::Ordering::Equal)
-    })
 }
 
 /// `pluck`, `filter_by` and `reject_by`, on lists and arrays: one native call
@@ -959,9 +1004,10 @@ fn register_queries(engine: &mut Engine, getters: &Arc<Getters>) {
         wanted: &Dynamic,
         keep: bool,
     ) -> RhaiResult<Array> {
+        let wanted = Wanted::of(ctx, wanted)?;
         let mut out = Array::new();
         g.read_all(ctx, items, path, |item, value| {
-            if matches(ctx, &value, wanted)? == keep {
+            if wanted.matches(&value) == keep {
                 out.push(item.owned());
             }
             Ok(())
