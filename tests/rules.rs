@@ -337,6 +337,7 @@ fn report_of_an_array_is_the_stretch_from_first_to_last_on_a_seed() {
         report(marks, "array", #{ fix: splice(marks, #{ "(": "（", ")": "）", ",": "，", ";": "；" }) });
         report(span(marks), "span");
         report(marks[0], "first");
+        report(marks[0], `${distinct_chars(marks)}|${distinct_chars(source(marks))}`);
         "#,
     );
     let out = run(&set, &text, &Settings::default());
@@ -349,6 +350,11 @@ fn report_of_an_array_is_the_stretch_from_first_to_last_on_a_seed() {
     let stretch = &text[array.span.start..array.span.end];
     assert!(stretch.starts_with(",加大执法保护力度"), "{stretch}");
     assert!(stretch.ends_with(";持续推进)"), "{stretch}");
+    assert!(
+        out.findings.iter().any(|f| f.message == ",(;)|,(;)"),
+        "{:?}",
+        out.findings
+    );
     let fix = &array.fix.as_ref().unwrap().replacement;
     assert!(
         fix.starts_with("，加大执法保护力度") && fix.ends_with("；持续推进）"),

@@ -22,15 +22,39 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_fn(
         "report",
         |ctx: NativeCallContext, element: Dynamic, message: Dynamic| {
-            report(&ctx, &element, message, None)
+            report(&ctx, place(&ctx, &element)?, message, None)
         },
     );
     engine.register_fn(
         "report",
         |ctx: NativeCallContext, element: Dynamic, message: Dynamic, options: Dynamic| {
-            report(&ctx, &element, message, Some(options))
+            report(&ctx, place(&ctx, &element)?, message, Some(options))
         },
     );
+    // An array by reference: passed as `Dynamic`, a script's array (the marks
+    // of a line) would be copied, every mark of it, for each report.
+    engine.register_fn(
+        "report",
+        |ctx: NativeCallContext, elements: &mut rhai::Array, message: Dynamic| {
+            report(&ctx, api::stretch(&ctx, elements)?.1, message, None)
+        },
+    );
+    engine.register_fn(
+        "report",
+        |ctx: NativeCallContext, elements: &mut rhai::Array, message: Dynamic, options: Dynamic| {
+            report(
+                &ctx,
+                api::stretch(&ctx, elements)?.1,
+                message,
+                Some(options),
+            )
+        },
+    );
+}
+
+/// Where a single element (not an array) stands.
+fn place(ctx: &NativeCallContext, element: &Dynamic) -> RhaiResult<api::Located> {
+    api::locate(&context_of(ctx)?.doc, element)
 }
 
 fn text_of(value: Dynamic, what: &str) -> RhaiResult<Option<String>> {
@@ -46,15 +70,11 @@ fn text_of(value: Dynamic, what: &str) -> RhaiResult<Option<String>> {
 
 fn report(
     ctx: &NativeCallContext,
-    element: &Dynamic,
+    located: api::Located,
     message: Dynamic,
     options: Option<Dynamic>,
 ) -> RhaiResult<()> {
     let sc = context_of(ctx)?;
-    let located = match element.read_lock::<rhai::Array>() {
-        Some(xs) => api::stretch(ctx, &xs)?.1,
-        None => api::locate(&sc.doc, element)?,
-    };
     let message = match text_of(message, "the message")? {
         Some(m) if !m.trim().is_empty() => m,
         _ => return Err("report needs a message (a non-empty string)".into()),

@@ -1808,6 +1808,15 @@ fn place(ctx: &NativeCallContext, value: &Dynamic) -> RhaiResult<(Arc<Doc>, Loca
     Ok((sc.doc.clone(), located))
 }
 
+/// Adds to `out` the characters of `s` it does not hold yet, in order.
+fn push_distinct(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if !out.contains(c) {
+            out.push(c);
+        }
+    }
+}
+
 /// The stretch of text from the first element of `xs` to the end of the last
 /// (`span(xs)`, and what `report` makes of an array), with the task where it
 /// starts.
@@ -1933,13 +1942,22 @@ fn register_helpers(engine: &mut Engine) {
         )
         .register_fn("distinct_chars", |s: &str| -> String {
             let mut out = String::new();
-            for c in s.chars() {
-                if !out.contains(c) {
-                    out.push(c);
-                }
-            }
+            push_distinct(&mut out, s);
             out
         })
+        // Of the texts of an array's elements, as `distinct_chars(source(xs))`
+        // without the joined text.
+        .register_fn(
+            "distinct_chars",
+            |ctx: NativeCallContext, xs: &mut Array| -> RhaiResult<String> {
+                let mut out = String::new();
+                for x in xs.iter() {
+                    let (doc, at) = place(&ctx, x)?;
+                    push_distinct(&mut out, doc.slice(at.span));
+                }
+                Ok(out)
+            },
+        )
         .register_fn(
             "text_before",
             |ctx: NativeCallContext, x: Dynamic, n: INT| -> RhaiResult<String> {
