@@ -194,6 +194,14 @@ struct Ctx<'a> {
     written: Option<&'a Written<'a>>,
 }
 
+/// The elements read at an opening bracket, by the input they were read from
+/// (the rest of the line): a plan repeats its responsibility brackets word
+/// for word at the end of many tasks (`(市高级人民法院负责;持续推进)`), and
+/// reading one costs the grammar some 20,000 instructions. The same input
+/// gives the same pairs, so they are read once per plan.
+type ElementMemo<'a> =
+    std::cell::RefCell<std::collections::BTreeMap<&'a str, Option<(Pair<'a, Rule>, usize)>>>;
+
 /// The text as written and where its full-width digits were folded: each
 /// took 3 bytes where the folded text has 1 (a character all the same, so
 /// lines and columns do not move).
@@ -480,6 +488,7 @@ impl DatedRead {
 fn read_lines(ctx: &Ctx) -> Result<Vec<Line>, ParseError> {
     let text = ctx.text;
     let mut lines = Vec::with_capacity(ctx.index.line_count());
+    let brackets = ElementMemo::default();
     let mut pieces = split_lines(text, ctx.index).peekable();
     let mut start = 0;
     while let Some(piece) = pieces.next() {
@@ -494,7 +503,7 @@ fn read_lines(ctx: &Ctx) -> Result<Vec<Line>, ParseError> {
                 pieces.next();
             }
         }
-        lines.push(read_line(ctx, start, end)?);
+        lines.push(read_line(ctx, start, end, &brackets)?);
         start = next_start;
     }
     Ok(lines)
@@ -605,7 +614,12 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}'
 }
 
-fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
+fn read_line<'a>(
+    ctx: &Ctx<'a>,
+    start: usize,
+    end: usize,
+    brackets: &ElementMemo<'a>,
+) -> Result<Line, ParseError> {
     let mut line = Line::new(start, end);
     let src = &ctx.text[start..end];
     let trimmed = src.trim_matches(is_space);
@@ -645,7 +659,7 @@ fn read_line(ctx: &Ctx, start: usize, end: usize) -> Result<Line, ParseError> {
             Some(m) if !m.before_digit => head_end,
             _ => 0,
         };
-        for (element, offset) in scan_elements(src, from) {
+        for (element, offset) in scan_elements(src, from, brackets) {
             take_pair(ctx, &mut line, element, start + offset);
         }
     }
@@ -849,14 +863,18 @@ const TARGET_LEAD_CHARS: usize = 8;
 
 /// The elements of `src` from byte `from`, each with the offset of the text
 /// it was parsed from (its spans are relative to that offset).
-fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
+fn scan_elements<'a>(
+    src: &'a str,
+    from: usize,
+    brackets: &ElementMemo<'a>,
+) -> Vec<(Pair<'a, Rule>, usize)> {
     let mut out: Vec<(Pair<Rule>, usize)> = Vec::new();
     let mut pos = from;
     let mut floor = from;
     let bytes = src.as_bytes();
     while let Some(&lead) = bytes.get(pos) {
         if may_start_element_bytes(&bytes[pos..]) && may_start_element(&src[pos..]) {
-            if let Some((element, len)) = element_at(src, pos) {
+            if let Some((element, len)) = element_at(src, pos, brackets) {
                 let mut start = pos;
                 let mut found = element;
                 if found.as_rule() == Rule::target {
@@ -870,7 +888,7 @@ fn scan_elements(src: &str, from: usize) -> Vec<(Pair<'_, Rule>, usize)> {
                         .map(|(i, _)| floor + i)
                         .collect();
                     for &q in lead.iter().rev() {
-                        if let Some((t, l)) = element_at(src, q) {
+                        if let Some((t, l)) = element_at(src, q, brackets) {
                             if t.as_rule() == Rule::target && q + l == pos + len {
                                 start = q;
                                 found = t;
@@ -947,11 +965,27 @@ fn may_start_element_bytes(rest: &[u8]) -> bool {
 }
 
 /// The element starting at byte `pos` of `src`, and its length.
-fn element_at(src: &str, pos: usize) -> Option<(Pair<'_, Rule>, usize)> {
-    let element = PlanParser::parse(Rule::element, &src[pos..]).ok()?.next()?;
-    let len = element.as_span().end();
-    let inner = element.into_inner().next()?;
-    Some((inner, len))
+fn element_at<'a>(
+    src: &'a str,
+    pos: usize,
+    brackets: &ElementMemo<'a>,
+) -> Option<(Pair<'a, Rule>, usize)> {
+    let rest = &src[pos..];
+    let read = || {
+        let element = PlanParser::parse(Rule::element, rest).ok()?.next()?;
+        let len = element.as_span().end();
+        let inner = element.into_inner().next()?;
+        Some((inner, len))
+    };
+    if !rest.starts_with(['（', '(']) {
+        return read();
+    }
+    if let Some(known) = brackets.borrow().get(rest) {
+        return known.clone();
+    }
+    let found = read();
+    brackets.borrow_mut().insert(rest, found.clone());
+    found
 }
 
 /// Reads one pair of a line into `line`; `base` is the byte offset of the text
@@ -3228,6 +3262,28 @@ fn placeholder_task() -> Task {
 mod tests {
     use super::*;
 
+    /// A bracket repeated word for word is read once per plan (the memo of
+    /// `element_at`): each task still gets its own owners and deadline, placed
+    /// in its own line, and a bracket followed by other text is read afresh.
+    #[test]
+    fn repeated_brackets_read_alike_in_their_own_lines() {
+        let text = "一、任务\n1.甲。(市司法局负责;持续推进)\n2.乙。(市司法局负责;持续推进)\n3.丙(市司法局负责;持续推进)和丁。\n";
+        let plan = parse_str(text).unwrap();
+        assert_eq!(plan.tasks.len(), 3);
+        for task in &plan.tasks {
+            assert_eq!(task.owners.len(), 1, "{task:?}");
+            let owner = &task.owners[0];
+            assert_eq!(&text[owner.span.start..owner.span.end], "市司法局");
+            assert_eq!(owner.span.line, task.span.line);
+            assert_eq!(task.deadline.raw.as_deref(), Some("持续推进"));
+            let at = task.deadline.span.unwrap();
+            assert_eq!(&text[at.start..at.end], "持续推进");
+            assert_eq!(at.line, task.span.line);
+        }
+        let lines: Vec<u32> = plan.tasks.iter().map(|t| t.owners[0].span.line).collect();
+        assert_eq!(lines, [2, 3, 4]);
+    }
+
     /// The elements of a line as the whole-line rule finds them.
     fn reference_elements(text: &str) -> Vec<(Rule, usize, usize)> {
         let mut out = Vec::new();
@@ -3270,7 +3326,7 @@ mod tests {
         } else {
             0
         };
-        for (e, offset) in scan_elements(text, from) {
+        for (e, offset) in scan_elements(text, from, &Default::default()) {
             out.push((
                 e.as_rule(),
                 offset + e.as_span().start(),
