@@ -279,44 +279,65 @@ fn wrap_line(line: &str, width: usize, out: &mut String) {
         out.push_str(line);
         return;
     }
-    // Start of the line being filled, its columns so far, and the last place
-    // it may be broken at (a byte offset into `line`).
-    let (mut start, mut cols, mut brk) = (0, 0, None);
-    let mut prev: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        if i < start {
-            // A space skipped at the start of a new line.
-            continue;
-        }
-        if let Some(p) = prev.filter(|_| i > start) {
-            // At a space, the line may end before it (the space is dropped).
-            // Between two Han characters, the most of any message, a line
-            // may always break: no punctuation to look up.
-            if c == ' ' || (is_unified_ideograph(p) && is_unified_ideograph(c)) || may_break(p, c) {
-                brk = Some(i);
-            }
-        }
-        let w = char_width(c);
+    // Start of the line being filled and its columns so far. The characters
+    // are only measured on the way; where the line may break is looked for
+    // when one runs over, back from there (asked at every character, it was
+    // most of the cost of wrapping a fix line).
+    let (mut start, mut cols) = (0, 0);
+    let mut i = 0;
+    while i < line.len() {
+        let (len, w) = measure_at(line, i);
         if cols + w > width && i > start {
-            let at = brk.unwrap_or(i);
+            let at = last_break(line, start, i).unwrap_or(i);
             out.push_str(line[start..at].trim_end());
             out.push('\n');
             start = at + (line[at..].len() - line[at..].trim_start_matches(' ').len());
-            brk = None;
-            cols = if start <= i {
-                self::width(&line[start..i])
-            } else {
-                0
-            };
             if i < start {
-                prev = Some(c);
+                // The spaces the new line starts with are dropped.
+                cols = 0;
+                i = start;
                 continue;
             }
+            cols = self::width(&line[start..i]);
         }
         cols += w;
-        prev = Some(c);
+        i += len;
     }
     out.push_str(&line[start.min(line.len())..]);
+}
+
+/// The length in bytes and the width in columns of the character at byte
+/// `i` of `line`: ASCII and the unified ideographs, most of a message, read
+/// from their first byte.
+fn measure_at(line: &str, i: usize) -> (usize, usize) {
+    let bytes = line.as_bytes();
+    match bytes[i] {
+        b @ 0..=0x7F => (1, char_width(char::from(b))),
+        // U+5000 to U+9FFF, and U+4E00 to U+4FFF.
+        0xE5..=0xE9 => (3, 2),
+        0xE4 if bytes.get(i + 1).is_some_and(|&b| b >= 0xB8) => (3, 2),
+        _ => {
+            let c = line[i..].chars().next().unwrap_or(' ');
+            (c.len_utf8(), char_width(c))
+        }
+    }
+}
+
+/// The last place after `start` and at most `at` where a line may end: before
+/// a space, between two Han characters, or where [`may_break`] allows.
+fn last_break(line: &str, start: usize, at: usize) -> Option<usize> {
+    let mut chars = line[start..at + line[at..].chars().next().map_or(0, char::len_utf8)]
+        .char_indices()
+        .rev()
+        .map(|(j, c)| (start + j, c));
+    let (mut j, mut c) = chars.next()?;
+    for (k, p) in chars {
+        if c == ' ' || (is_unified_ideograph(p) && is_unified_ideograph(c)) || may_break(p, c) {
+            return Some(j);
+        }
+        (j, c) = (k, p);
+    }
+    None
 }
 
 /// Whether a line may break between `p` and `c`.
@@ -638,6 +659,98 @@ mod tests {
 
     fn width_of(s: &str) -> usize {
         width(s)
+    }
+
+    /// `wrap_line` as it was before it looked for breaks only on running
+    /// over: a break looked for at every character. The oracle the faster
+    /// one must agree with.
+    fn wrap_line_at_every_character(line: &str, width: usize, out: &mut String) {
+        if fits(line, width) {
+            out.push_str(line);
+            return;
+        }
+        let (mut start, mut cols, mut brk) = (0, 0, None);
+        let mut prev: Option<char> = None;
+        for (i, c) in line.char_indices() {
+            if i < start {
+                continue;
+            }
+            if let Some(p) = prev.filter(|_| i > start) {
+                if c == ' '
+                    || (is_unified_ideograph(p) && is_unified_ideograph(c))
+                    || may_break(p, c)
+                {
+                    brk = Some(i);
+                }
+            }
+            let w = char_width(c);
+            if cols + w > width && i > start {
+                let at = brk.unwrap_or(i);
+                out.push_str(line[start..at].trim_end());
+                out.push('\n');
+                start = at + (line[at..].len() - line[at..].trim_start_matches(' ').len());
+                brk = None;
+                cols = if start <= i {
+                    super::width(&line[start..i])
+                } else {
+                    0
+                };
+                if i < start {
+                    prev = Some(c);
+                    continue;
+                }
+            }
+            cols += w;
+            prev = Some(c);
+        }
+        out.push_str(&line[start.min(line.len())..]);
+    }
+
+    #[test]
+    fn wrap_breaks_where_a_break_looked_for_at_every_character_does() {
+        // Han (one byte range of the fast measure and the other), closing and
+        // opening punctuation, spaces, a tab, ASCII words, a wide emoji, a
+        // zero-width mark and an ideograph outside the block: every string of
+        // up to four pieces, at every width from 1 to 24.
+        let pieces = [
+            "市司法局",
+            "，",
+            "（",
+            "）",
+            " ",
+            "  ",
+            "\t",
+            "plan",
+            "；",
+            "年",
+            "一",
+            "😀",
+            "\u{301}",
+            "\u{3400}",
+            "“",
+            "”",
+            "10%",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|s| s.chars().count() < 12)
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.sort();
+        texts.dedup();
+        assert!(texts.len() > 10_000, "{}", texts.len());
+        for text in &texts {
+            for width in 1..24 {
+                let (mut now, mut before) = (String::new(), String::new());
+                wrap_line(text, width, &mut now);
+                wrap_line_at_every_character(text, width, &mut before);
+                assert_eq!(now, before, "{text:?} at {width}");
+            }
+        }
     }
 
     #[test]
