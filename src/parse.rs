@@ -198,7 +198,9 @@ struct Ctx<'a> {
 /// (the rest of the line): a plan repeats its responsibility brackets word
 /// for word at the end of many tasks (`(市高级人民法院负责;持续推进)`), and
 /// reading one costs the grammar some 20,000 instructions. The same input
-/// gives the same pairs, so they are read once per plan.
+/// gives the same pairs, so they are read once per plan. Only short inputs
+/// (a bracket that ends its line) are kept, and only so many: the pairs hold
+/// their token queues, and a line of 10,000 brackets must not keep them all.
 type ElementMemo<'a> =
     std::cell::RefCell<std::collections::BTreeMap<&'a str, Option<(Pair<'a, Rule>, usize)>>>;
 
@@ -977,16 +979,23 @@ fn element_at<'a>(
         let inner = element.into_inner().next()?;
         Some((inner, len))
     };
-    if !rest.starts_with(['（', '(']) {
+    if !rest.starts_with(['（', '(']) || rest.len() > MEMO_INPUT_BYTES {
         return read();
     }
     if let Some(known) = brackets.borrow().get(rest) {
         return known.clone();
     }
     let found = read();
-    brackets.borrow_mut().insert(rest, found.clone());
+    let mut memo = brackets.borrow_mut();
+    if memo.len() < MEMO_ENTRIES {
+        memo.insert(rest, found.clone());
+    }
     found
 }
+
+/// The longest input and the most inputs [`ElementMemo`] keeps.
+const MEMO_INPUT_BYTES: usize = 1024;
+const MEMO_ENTRIES: usize = 512;
 
 /// Reads one pair of a line into `line`; `base` is the byte offset of the text
 /// the pair was parsed from.

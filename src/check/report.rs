@@ -4,12 +4,13 @@
 //! The element is any plan handle (its span is used; one without a place of
 //! its own, such as a missing deadline, stands where its task does), an
 //! array of them (the stretch from the first to the end of the last, as
-//! `span(array)`) or an explicit span `#{start, end}` of byte offsets. The options map takes
-//! `help` (a hint), `fix` (a certain replacement of the element's text, which
-//! `--fix` applies) or `suggestion` (an uncertain one, only shown), and
-//! `severity` (this finding's default, for a rule whose findings differ in
-//! weight; the configuration's severity for the rule still wins). Anything
-//! else is an error in the rule, so that a typo does not silently drop a fix.
+//! `span(array)`) or an explicit span `#{start, end}` of byte offsets. The
+//! options map takes `help` (a hint), `fix` (a certain replacement of the
+//! element's text, which `--fix` applies) or `suggestion` (an uncertain one,
+//! only shown), and `severity` (this finding's default, for a rule whose
+//! findings differ in weight; the configuration's severity for the rule
+//! still wins). Anything else is an error in the rule, so that a typo does
+//! not silently drop a fix.
 
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
 
