@@ -3271,6 +3271,38 @@ fn placeholder_task() -> Task {
 mod tests {
     use super::*;
 
+    /// A period or a year alone in brackets is no responsibility bracket
+    /// (`period_only` says so before the clauses are tried): the scan goes on
+    /// inside it and finds the period; a time limit in brackets still is one.
+    #[test]
+    fn a_period_alone_in_brackets_is_no_bracket() {
+        let rules = |line: &str| -> Vec<Rule> {
+            scan_elements(line, 0, &Default::default())
+                .iter()
+                .map(|(p, _)| p.as_rule())
+                .collect()
+        };
+        for line in [
+            "推进（2021—2025年）。",
+            "推进(2020-2021年度)和(2020)。",
+            "推进（ 2020 ）。",
+            "推进（2020年—2021年）。",
+            "推进（2020 - 2022）。",
+        ] {
+            let found = rules(line);
+            assert!(!found.contains(&Rule::resp_bracket), "{line}: {found:?}");
+            assert!(PlanParser::parse(
+                Rule::resp_bracket,
+                &line[line.find(['（', '(']).unwrap()..]
+            )
+            .is_err());
+        }
+        assert_eq!(rules("推进（2021—2025年）。"), [Rule::year_range]);
+        assert_eq!(rules("推进(2021年底前完成)。"), [Rule::resp_bracket]);
+        assert_eq!(rules("推进（2020年）。"), [Rule::resp_bracket]);
+        assert_eq!(rules("推进(市司法局负责;2021年)。"), [Rule::resp_bracket]);
+    }
+
     /// A bracket repeated word for word is read once per plan (the memo of
     /// `element_at`): each task still gets its own owners and deadline, placed
     /// in its own line, and a bracket followed by other text is read afresh.
