@@ -469,6 +469,32 @@ report(plan, `${same} ${total} ${over}`);
     assert!(led > 50, "{led}");
 }
 
+/// `plan.task_levels` is the levels of the tasks in the order they first
+/// appear, as a script reading every task's `level` finds them.
+#[test]
+fn task_levels_are_the_levels_of_the_tasks_on_the_seeds() {
+    let body = r#"
+let seen = [];
+for level in plan.tasks.pluck("level") {
+    if !seen.contains(level) { seen.push(level); }
+}
+report(plan, `${plan.task_levels == seen} ${plan.task_levels}`);
+"#;
+    let mut all = Vec::new();
+    for (path, got) in seed_messages(body) {
+        assert!(
+            got[0].starts_with("true "),
+            "{}: {}",
+            path.display(),
+            got[0]
+        );
+        all.push(got[0].clone());
+    }
+    // Items (`1.`) in 000, 003 and 004; 001 and 002 number their tasks `（一）`.
+    assert!(all.iter().any(|m| m.contains("\"item\"")), "{all:?}");
+    assert!(all.iter().any(|m| m.contains("\"section\"")), "{all:?}");
+}
+
 /// `sequence_breaks(numbers, keys)` gives the breaks of each group of equal
 /// keys, at their places in the whole array: on every seed, what checking
 /// each chapter's items on its own gives.

@@ -42,6 +42,7 @@ pub struct Doc {
     /// allocating a new string on each access.
     owner_units: OnceLock<Vec<Vec<ImmutableString>>>,
     task_markers: OnceLock<Vec<ImmutableString>>,
+    task_parent_paths: OnceLock<Vec<ImmutableString>>,
     /// Task and owner index of each owner of the plan, task after task
     /// (`plan.owners`).
     all_owners: OnceLock<Vec<(usize, usize)>>,
@@ -55,6 +56,7 @@ impl Doc {
             lines: OnceLock::new(),
             owner_units: OnceLock::new(),
             task_markers: OnceLock::new(),
+            task_parent_paths: OnceLock::new(),
             all_owners: OnceLock::new(),
         }
     }
@@ -84,6 +86,19 @@ impl Doc {
     }
 
     /// The marker of task `t` (`12.`).
+    /// The markers above task `t` (`一、（一）`): the same for tasks that
+    /// share a parent, whatever the level.
+    fn task_parent_path(&self, t: usize) -> ImmutableString {
+        self.task_parent_paths.get_or_init(|| {
+            self.plan
+                .tasks
+                .iter()
+                .map(|t| t.path[..t.path.len().saturating_sub(1)].concat().into())
+                .collect()
+        })[t]
+            .clone()
+    }
+
     fn task_marker(&self, t: usize) -> ImmutableString {
         self.task_markers.get_or_init(|| {
             self.plan
@@ -1206,6 +1221,17 @@ fn register_plan(engine: &mut Api<'_>) {
         .register_get("tasks", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::Tasks)
         })
+        .register_get("task_levels", |h: &mut PlanRef| {
+            let mut seen: Vec<Level> = Vec::new();
+            for task in &h.doc.plan.tasks {
+                if !seen.contains(&task.level) {
+                    seen.push(task.level);
+                }
+            }
+            seen.into_iter()
+                .map(|level| Dynamic::from(level_str(level)))
+                .collect::<Array>()
+        })
         .register_get("owners", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::AllOwners)
         })
@@ -1349,12 +1375,7 @@ fn register_structure(engine: &mut Api<'_>) {
                 span: span.unwrap_or(task.span),
             }
         })
-        .register_get("parent_path", |h: &mut TaskRef| {
-            // The markers above the task (`一、（一）`): the same for tasks that
-            // share a parent, whatever the level.
-            let path = &h.get().path;
-            path[..path.len().saturating_sub(1)].concat()
-        })
+        .register_get("parent_path", |h: &mut TaskRef| h.doc.task_parent_path(h.t))
         .register_get("title", |h: &mut TaskRef| opt_str(&h.get().title))
         .register_get("text", |h: &mut TaskRef| h.get().text.clone())
         .register_get("owners", |h: &mut TaskRef| {
