@@ -3306,6 +3306,30 @@ mod tests {
     /// A period or a year alone in brackets is no responsibility bracket
     /// (`period_only` says so before the clauses are tried): the scan goes on
     /// inside it and finds the period; a time limit in brackets still is one.
+    /// The bounded runs of the grammar, written nested for speed, keep their
+    /// bounds: a quantity has 1 to 12 digits and 1 to 6 decimals, an item
+    /// marker 1 to 6 digits, a heading number 1 to 6 numerals.
+    #[test]
+    fn bounded_runs_keep_their_bounds() {
+        let whole = |rule: Rule, text: &str| {
+            PlanParser::parse(rule, text)
+                .ok()
+                .and_then(|mut p| p.next())
+                .is_some_and(|p| p.as_str() == text)
+        };
+        for n in 1..=14 {
+            let digits = "7".repeat(n);
+            assert_eq!(whole(Rule::target, &format!("{digits}个")), n <= 12, "{n}");
+            assert_eq!(whole(Rule::target, &format!("3.{digits}倍")), n <= 6, "{n}");
+            assert_eq!(
+                whole(Rule::item_marker, &format!("{digits}.")),
+                n <= 6,
+                "{n}"
+            );
+            assert_eq!(whole(Rule::cn_number, &"七".repeat(n)), n <= 6, "{n}");
+        }
+    }
+
     #[test]
     fn a_period_alone_in_brackets_is_no_bracket() {
         let rules = |line: &str| -> Vec<Rule> {
