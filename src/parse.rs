@@ -16,6 +16,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 use pest_derive::Parser;
 use std::collections::HashMap;
+use std::ops::Range;
 
 #[derive(Parser)]
 #[grammar = "grammar/plan.pest"]
@@ -318,6 +319,8 @@ struct Line {
     cells: Vec<(usize, usize)>,
     /// Number of characters, without surrounding spaces.
     chars: usize,
+    /// The byte range of the line without its surrounding spaces.
+    text: Range<usize>,
 }
 
 impl Line {
@@ -338,6 +341,7 @@ impl Line {
             targets: Vec::new(),
             cells: Vec::new(),
             chars: 0,
+            text: start..start,
         }
     }
 }
@@ -624,8 +628,10 @@ fn read_line<'a>(
 ) -> Result<Line, ParseError> {
     let mut line = Line::new(start, end);
     let src = &ctx.text[start..end];
-    let trimmed = src.trim_matches(is_space);
+    let lead = src.len() - src.trim_start_matches(is_space).len();
+    let trimmed = src[lead..].trim_end_matches(is_space);
     line.chars = trimmed.chars().count();
+    line.text = start + lead..start + lead + trimmed.len();
     if trimmed.is_empty() {
         line.kind = LineKind::Blank;
         return Ok(line);
@@ -2027,8 +2033,7 @@ impl<'a> Assembler<'a> {
     }
 
     fn text(&self, i: usize) -> &'a str {
-        let l = &self.lines[i];
-        self.ctx.text[l.start..l.end].trim_matches(is_space)
+        &self.ctx.text[self.lines[i].text.clone()]
     }
 
     /// A line that closes a sentence or stands for one.
@@ -2234,7 +2239,7 @@ impl<'a> Assembler<'a> {
         // A page's metadata block gives it after its label (`发文字号：…`).
         let standalone = |l: &Line| -> Option<DocNumber> {
             let d = l.doc_numbers.first()?;
-            let t = self.ctx.text[l.start..l.end].trim_matches(is_space);
+            let t = &self.ctx.text[l.text.clone()];
             let t = ["发文字号", "文号"]
                 .iter()
                 .find_map(|w| t.strip_prefix(w))
