@@ -469,6 +469,38 @@ report(plan, `${same} ${total} ${over}`);
     assert!(led > 50, "{led}");
 }
 
+/// `plan.deadlines` is every task's deadline, task after task: the same
+/// elements, at the same places, as `plan.tasks.pluck("deadline")`, and
+/// queries over it find the same ones.
+#[test]
+fn plan_deadlines_are_the_deadlines_of_the_tasks_on_the_seeds() {
+    let body = r#"
+let plucked = plan.tasks.pluck("deadline");
+let same = plan.deadlines.len() == plucked.len();
+for (d, i) in plan.deadlines {
+    let p = plucked[i];
+    if d.kind != p.kind || d.raw != p.raw || d.span.start != p.span.start || d.task.index != i {
+        same = false;
+    }
+}
+let damaged = plan.deadlines.filter_by("damaged", true).pluck("span.start");
+let dated = plan.deadlines.filter_by("kind", "dated").len();
+same = same && damaged == plucked.filter_by("damaged", true).pluck("span.start")
+    && dated == plucked.filter_by("kind", "dated").len();
+report(plan, `${same} ${damaged.len()} ${dated}`);
+"#;
+    let (mut damaged, mut dated) = (0, 0);
+    for (path, got) in seed_messages(body) {
+        let parts: Vec<&str> = got[0].split(' ').collect();
+        assert_eq!(parts[0], "true", "{}: {}", path.display(), got[0]);
+        damaged += parts[1].parse::<usize>().unwrap();
+        dated += parts[2].parse::<usize>().unwrap();
+    }
+    // 000 alone gives dates, all of them damaged (`202012月底前完成`); the
+    // other seeds give ongoing deadlines or none.
+    assert!(damaged >= 20 && dated >= damaged, "{damaged} {dated}");
+}
+
 /// `plan.task_levels` is the levels of the tasks in the order they first
 /// appear, as a script reading every task's `level` finds them.
 #[test]

@@ -431,6 +431,8 @@ enum ListKind {
     Units,
     References,
     Dates,
+    /// The deadline of every task of the plan, task after task.
+    Deadlines,
 }
 
 /// `list_item!(list, i, |h| expr)`: `expr` over the handle of the element at
@@ -511,6 +513,10 @@ macro_rules! list_item {
                 };
                 $body
             }
+            ListKind::Deadlines => {
+                let $h = DeadlineRef { doc, t: i };
+                $body
+            }
         }
     }};
 }
@@ -543,6 +549,7 @@ impl List {
             ListKind::Units => plan.units.len(),
             ListKind::References => plan.references.len(),
             ListKind::Dates => plan.dates.len(),
+            ListKind::Deadlines => plan.tasks.len(),
         }
     }
 
@@ -576,6 +583,7 @@ impl List {
             ListKind::Units => TypeId::of::<UnitRef>(),
             ListKind::References => TypeId::of::<DocNumberRef>(),
             ListKind::Dates => TypeId::of::<DateMentionRef>(),
+            ListKind::Deadlines => TypeId::of::<DeadlineRef>(),
         }
     }
 
@@ -1234,6 +1242,9 @@ fn register_plan(engine: &mut Api<'_>) {
         })
         .register_get("owners", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::AllOwners)
+        })
+        .register_get("deadlines", |h: &mut PlanRef| {
+            List::new(&h.doc, ListKind::Deadlines)
         })
         .register_get("units", |h: &mut PlanRef| {
             List::new(&h.doc, ListKind::Units)
