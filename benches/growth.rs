@@ -42,6 +42,11 @@ fn bracket_never_closing(bencher: Bencher, factor: usize) {
 }
 
 #[divan::bench(args = FACTORS, sample_count = 10)]
+fn run_of_digits(bencher: Bencher, factor: usize) {
+    run(bencher, hostile::digit_run(64 * 1024 * factor));
+}
+
+#[divan::bench(args = FACTORS, sample_count = 10)]
 fn long_owner_list(bencher: Bencher, factor: usize) {
     run(bencher, hostile::long_owner_list(1_000 * factor));
 }

@@ -1,6 +1,6 @@
 //! Hostile sizes and shapes finish with a model or a clean error: a 10 MB
 //! plan, 100,000 tasks, a 1 MB line, 10,000 unclosed brackets, a bracket that
-//! never closes, 10,000 units in one list. (How time grows with size is
+//! never closes, 10,000 units in one list, a run of a million digits. (How time grows with size is
 //! measured by `benches/growth.rs`, not asserted here.)
 
 #[path = "support/hostile.rs"]
@@ -49,6 +49,19 @@ fn bracket_that_never_closes() {
         plan.tasks[0].bracket.is_none(),
         "an unclosed bracket is text, not owners"
     );
+}
+
+#[test]
+fn one_megabyte_run_of_digits() {
+    // The scan skips the places of a run where no element can start: the
+    // deadline glued to the run's end (`…12020年底前完成`) is still found.
+    let plan = parse_str(&hostile::digit_run(1024 * 1024)).unwrap();
+    assert_eq!(plan.tasks.len(), 1);
+    assert_eq!(
+        plan.tasks[0].deadline.raw.as_deref(),
+        Some("2020年底前完成")
+    );
+    assert_eq!(plan.tasks[0].owners[0].unit, "市知识产权局");
 }
 
 #[test]

@@ -69,6 +69,18 @@ pub fn long_owner_list(n: usize) -> String {
     )
 }
 
+/// One task whose line is a run of `bytes` digits, ending in a deadline
+/// whose year is the run's last four digits (`…12020年底前完成`).
+pub fn digit_run(bytes: usize) -> String {
+    let mut s = String::from("一、任务\n1.开展工作，编号");
+    let start = s.len();
+    while s.len() - start + 4 < bytes {
+        s.push_str("1234567890");
+    }
+    s.push_str("2020年底前完成。(市知识产权局负责)\n");
+    s
+}
+
 fn cn(n: usize) -> String {
     const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
