@@ -16,8 +16,8 @@
 use super::{describe_fix, FileReport, Located, Pos, Printer, Rendered, Site, SourceText};
 use crate::finding::Severity;
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode,
+    SourceSpan, SpanContents,
 };
 use std::fmt;
 use std::ops::Range;
@@ -148,24 +148,63 @@ impl Excerpt {
     }
 }
 
-impl SourceCode for Excerpt {
+/// An excerpt with the name of its file, as miette reads it. (miette's own
+/// `NamedSource` copies the name, and wraps what it read, at every read:
+/// three reads per finding drawn.)
+#[derive(Debug)]
+struct Named<'n> {
+    name: &'n str,
+    excerpt: Excerpt,
+}
+
+/// What miette reads of a [`Named`] excerpt.
+struct Contents<'a> {
+    data: &'a [u8],
+    span: SourceSpan,
+    line: usize,
+    column: usize,
+    name: &'a str,
+}
+
+impl<'a> SpanContents<'a> for Contents<'a> {
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn span(&self) -> &SourceSpan {
+        &self.span
+    }
+    fn name(&self) -> Option<&str> {
+        Some(self.name)
+    }
+    fn line(&self) -> usize {
+        self.line
+    }
+    fn column(&self) -> usize {
+        self.column
+    }
+    fn line_count(&self) -> usize {
+        0
+    }
+}
+
+impl SourceCode for Named<'_> {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         _before: usize,
         _after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let (data, base) = self.data();
+        let (data, base) = self.excerpt.data();
         if span.offset() < base || span.offset() + span.len() > base + data.len() {
             return Err(MietteError::OutOfBounds);
         }
-        Ok(Box::new(MietteSpanContents::new(
-            data.as_bytes(),
-            (base, data.len()).into(),
-            self.line,
-            self.column,
-            0,
-        )))
+        Ok(Box::new(Contents {
+            data: data.as_bytes(),
+            span: (base, data.len()).into(),
+            line: self.excerpt.line,
+            column: self.excerpt.column,
+            name: self.name,
+        }))
     }
 }
 
@@ -443,14 +482,14 @@ struct FindingReport<'a> {
     located: &'a Located,
     /// The message, wrapped.
     message: String,
-    source: NamedSource<Excerpt>,
+    source: Named<'a>,
     label: SourceSpan,
     help: Option<String>,
 }
 
 impl<'a> FindingReport<'a> {
     fn new(
-        path: &str,
+        path: &'a str,
         text: &SourceText,
         located: &'a Located,
         human: &Human,
@@ -478,7 +517,10 @@ impl<'a> FindingReport<'a> {
         FindingReport {
             located,
             message: wrap(&f.message, human.text_width),
-            source: NamedSource::new(path, excerpt),
+            source: Named {
+                name: path,
+                excerpt,
+            },
             label,
             help: help.map(|h| wrap(&h, human.text_width)),
         }
@@ -522,15 +564,15 @@ impl Diagnostic for FindingReport<'_> {
 /// A failure as a miette diagnostic: the plan it happened on, and the place
 /// in the rule or configuration file when there is one.
 #[derive(Debug)]
-struct FailureReport {
+struct FailureReport<'f> {
     code: &'static str,
     message: String,
-    source: Option<(NamedSource<Excerpt>, SourceSpan)>,
+    source: Option<(Named<'f>, SourceSpan)>,
     help: Option<String>,
 }
 
-impl FailureReport {
-    fn new(f: &super::Failure, human: &Human) -> FailureReport {
+impl<'f> FailureReport<'f> {
+    fn new(f: &'f super::Failure, human: &Human) -> FailureReport<'f> {
         let budget = human.budget;
         let mut message = super::failure_line(f);
         let mut help = f.help.clone();
@@ -542,7 +584,13 @@ impl FailureReport {
                 source: Some(text),
             }) => {
                 let (excerpt, label) = excerpt(text, start, end.offset, budget);
-                Some((NamedSource::new(path, excerpt), label))
+                Some((
+                    Named {
+                        name: path,
+                        excerpt,
+                    },
+                    label,
+                ))
             }
             Some(Site { path, start, .. }) => {
                 message = format!("{}:{}:{}: {message}", path, start.line, start.column);
@@ -570,15 +618,15 @@ impl FailureReport {
     }
 }
 
-impl fmt::Display for FailureReport {
+impl fmt::Display for FailureReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for FailureReport {}
+impl std::error::Error for FailureReport<'_> {}
 
-impl Diagnostic for FailureReport {
+impl Diagnostic for FailureReport<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(self.code))
     }
